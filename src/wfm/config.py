@@ -1,0 +1,344 @@
+"""The planner's configuration (`configs/wfm.yaml`) as one validated, immutable model.
+
+Every option has its default here, with a note on what it means; the demo config shows each
+option once. Times are local clock times ('HH:MM'); weekdays are mon..sun.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from wfm.timeutil import WEEKDAYS, parse_clock, parse_weekday, parse_window
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Clock = Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")]
+
+
+def _clock(value: str) -> str:
+    parse_clock(value)
+    return value
+
+
+class ChannelKind(StrEnum):
+    VOICE = "voice"  # calls queue in real time: Erlang C
+    CHAT = "chat"  # real-time with concurrency: an agent holds several chats
+    DEFERRED = "deferred"  # email / social posts: answered within a response-time goal
+
+
+class ServiceTarget(Frozen):
+    """Answer `target` share of contacts within `answer_seconds` and/or keep ASA low."""
+
+    target: float | None = Field(0.8, gt=0, lt=1, description="share answered in time")
+    answer_seconds: float = Field(20, gt=0, description="threshold T of 'X% in T s'")
+    asa_seconds: float | None = Field(None, gt=0, description="average speed of answer goal")
+
+
+class ChannelConfig(Frozen):
+    kind: ChannelKind
+    label: str | None = None
+    aht_seconds: float = Field(gt=0, description="average handling time when history has none")
+    hours: str | dict[str, str | list[str]] = Field(
+        "08:00-21:00",
+        description="opening hours: 'HH:MM-HH:MM' every day, or per weekday "
+        "(mon..sun, 'default'); a day may have several windows or be 'closed'",
+    )
+    service: ServiceTarget = ServiceTarget()
+    max_occupancy: float = Field(0.85, gt=0, le=1)
+    shrinkage: float = Field(0.30, ge=0, lt=1, description="share of paid time not on contacts")
+    concurrency: int = Field(1, ge=1, le=10, description="chats an agent holds at once")
+    response_minutes: float | None = Field(
+        None, gt=0, description="deferred channels: every item answered within this many minutes"
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _check_hours(cls, value: str | dict[str, str | list[str]]) -> Any:
+        opening_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> ChannelConfig:
+        if self.kind is ChannelKind.DEFERRED and self.response_minutes is None:
+            raise ValueError("a deferred channel needs response_minutes")
+        if self.kind is not ChannelKind.DEFERRED and self.service.target is None and (
+            self.service.asa_seconds is None
+        ):
+            raise ValueError("service needs a target (share in time) or asa_seconds")
+        return self
+
+    def windows(self) -> dict[int, list[tuple[int, int]]]:
+        return opening_hours(self.hours)
+
+
+def opening_hours(spec: str | dict[str, str | list[str]]) -> dict[int, list[tuple[int, int]]]:
+    """Normalise an opening-hours spec to weekday -> sorted, non-overlapping windows."""
+
+    def windows(value: str | list[str]) -> list[tuple[int, int]]:
+        items = [value] if isinstance(value, str) else list(value)
+        if items in (["closed"], []):
+            return []
+        parsed = sorted(parse_window(item) for item in items)
+        for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+            if start < end:
+                raise ValueError("opening windows on one day overlap")
+        return parsed
+
+    if isinstance(spec, str):
+        return {day: windows(spec) for day in range(7)}
+    unknown = set(spec) - set(WEEKDAYS) - {"default"}
+    if unknown:
+        raise ValueError(f"unknown day(s) {sorted(unknown)}; use default, {', '.join(WEEKDAYS)}")
+    default = windows(spec.get("default", "closed"))
+    result = {day: default for day in range(7)}
+    for key, value in spec.items():
+        if key != "default":
+            result[parse_weekday(key)] = windows(value)
+    return result
+
+
+class BreakRule(Frozen):
+    """A break placed inside a shift, starting between the two offsets from the shift start."""
+
+    name: str = "lunch"
+    length_minutes: int = Field(gt=0)
+    earliest_start_after_minutes: int = Field(ge=0)
+    latest_start_after_minutes: int = Field(ge=0)
+    paid: bool = False
+
+    @model_validator(mode="after")
+    def _check_window(self) -> BreakRule:
+        if self.latest_start_after_minutes < self.earliest_start_after_minutes:
+            raise ValueError("latest_start_after_minutes is before earliest_start_after_minutes")
+        return self
+
+
+class ShiftTemplate(Frozen):
+    """A kind of shift: its length, the start times allowed and the days it may be worked."""
+
+    name: str
+    length_minutes: int = Field(gt=0, le=16 * 60, description="from start to end, breaks included")
+    earliest_start: Clock
+    latest_start: Clock
+    start_step_minutes: int = Field(60, gt=0)
+    days: list[str] = Field(default_factory=lambda: list(WEEKDAYS))
+    breaks: list[BreakRule] = Field(default_factory=list)
+    family: str | None = Field(None, description="early/late/... used for colours and fairness")
+
+    @field_validator("earliest_start", "latest_start")
+    @classmethod
+    def _check_clock(cls, value: str) -> str:
+        return _clock(value)
+
+    @field_validator("days")
+    @classmethod
+    def _check_days(cls, value: list[str]) -> list[str]:
+        for day in value:
+            parse_weekday(day)
+        return value
+
+    @model_validator(mode="after")
+    def _check_starts(self) -> ShiftTemplate:
+        if parse_clock(self.latest_start) < parse_clock(self.earliest_start):
+            raise ValueError("latest_start is before earliest_start")
+        for rule in self.breaks:
+            if rule.latest_start_after_minutes + rule.length_minutes > self.length_minutes:
+                raise ValueError(f"break '{rule.name}' can end after the shift ends")
+        return self
+
+    @property
+    def paid_minutes(self) -> int:
+        return self.length_minutes - sum(b.length_minutes for b in self.breaks if not b.paid)
+
+    def start_minutes(self) -> list[int]:
+        first, last = parse_clock(self.earliest_start), parse_clock(self.latest_start)
+        return list(range(first, last + 1, self.start_step_minutes))
+
+    def weekdays(self) -> set[int]:
+        return {parse_weekday(day) for day in self.days}
+
+
+class Contract(Frozen):
+    """Working-time terms an agent is employed on."""
+
+    min_hours_per_week: float = Field(0, ge=0)
+    max_hours_per_week: float = Field(40, gt=0)
+    max_days_per_week: int = Field(5, ge=0, le=7)
+    shifts: list[str] | None = Field(None, description="shift templates allowed; None = all")
+
+    @model_validator(mode="after")
+    def _check_hours(self) -> Contract:
+        if self.max_hours_per_week < self.min_hours_per_week:
+            raise ValueError("max_hours_per_week is below min_hours_per_week")
+        return self
+
+
+class LabourRules(Frozen):
+    min_rest_hours: float = Field(11, ge=0, description="between the end of one shift and the next")
+
+
+class DailyPeak(Frozen):
+    """A window weighted higher every matching weekday (e.g. weekdays 10:00-11:00)."""
+
+    name: str | None = None
+    days: list[str] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    start: Clock
+    end: Clock
+    weight: float = Field(2.0, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> DailyPeak:
+        for day in self.days:
+            parse_weekday(day)
+        parse_window(f"{self.start}-{self.end}")
+        return self
+
+
+class DatedPeak(Frozen):
+    """A run of dates weighted higher (e.g. a promotion week)."""
+
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    weight: float = Field(1.5, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> DatedPeak:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+class Peaks(Frozen):
+    daily: list[DailyPeak] = Field(default_factory=list)
+    dated: list[DatedPeak] = Field(default_factory=list)
+
+
+class CalendarEvent(Frozen):
+    """A promotion or other dated event that lifts (or lowers) contact volume.
+
+    Give `annual: 'MM-DD'` for an event every year (618, Double-11) or explicit `dates`.
+    The days before and after are modelled as build-up and after-days of the same event.
+    """
+
+    name: str
+    annual: str | None = Field(None, pattern=r"^\d{2}-\d{2}$")
+    dates: list[dt.date] = Field(default_factory=list)
+    days_before: int = Field(0, ge=0, le=14)
+    days_after: int = Field(0, ge=0, le=14)
+
+    @model_validator(mode="after")
+    def _check(self) -> CalendarEvent:
+        if self.annual is None and not self.dates:
+            raise ValueError("an event needs 'annual: MM-DD' or a list of 'dates'")
+        if self.annual is not None:
+            month, day = (int(x) for x in self.annual.split("-"))
+            dt.date(2024, month, day)  # raises on 02-30 and the like
+        return self
+
+    def occurrences(self, first_year: int, last_year: int) -> list[dt.date]:
+        days = list(self.dates)
+        if self.annual is not None:
+            month, day = (int(x) for x in self.annual.split("-"))
+            for year in range(first_year, last_year + 1):
+                try:
+                    days.append(dt.date(year, month, day))
+                except ValueError:  # 02-29 outside leap years
+                    continue
+        return sorted(set(days))
+
+
+class SiteConfig(Frozen):
+    name: str = "Contact centre"
+    timezone: str = "Asia/Shanghai"
+    country: str | None = Field("CN", description="public holidays from the `holidays` package")
+    subdivision: str | None = None
+    closed_on_holidays: bool = False
+
+
+class PlanningConfig(Frozen):
+    week_start: dt.date | None = Field(
+        None, description="first day planned; default: the Monday after the last history day"
+    )
+    days: int = Field(7, ge=1, le=28)
+    interval_minutes: Literal[15, 30, 60] = 60
+
+
+class ForecastConfig(Frozen):
+    prediction_level: float = Field(0.8, gt=0, lt=1)
+    history_weeks: int | None = Field(
+        None, ge=4, description="use only the most recent weeks of history (None = all)"
+    )
+    backtest_weeks: int = Field(2, ge=0, le=12, description="weeks held out to score the model")
+
+
+class ObjectiveWeights(Frozen):
+    """How the roster trades coverage against agents' wishes (per interval-hour of a head)."""
+
+    under_coverage: float = Field(100, ge=0)
+    over_coverage: float = Field(5, ge=0)
+    wish_point: float = Field(20, ge=0, description="per priority point of an unmet wish")
+
+
+class SolverConfig(Frozen):
+    time_limit_seconds: float = Field(60, gt=0)
+    seed: int = 1
+    workers: int = Field(2, ge=1, le=64)
+    deterministic: bool = Field(
+        True, description="reproducible runs: the same inputs and seed give the same roster"
+    )
+
+
+class Config(Frozen):
+    site: SiteConfig = SiteConfig()
+    planning: PlanningConfig = PlanningConfig()
+    channels: dict[str, ChannelConfig]
+    shifts: list[ShiftTemplate]
+    contracts: dict[str, Contract] = Field(default_factory=lambda: {"full_time": Contract()})
+    rules: LabourRules = LabourRules()
+    peaks: Peaks = Peaks()
+    events: list[CalendarEvent] = Field(default_factory=list)
+    forecast: ForecastConfig = ForecastConfig()
+    objective: ObjectiveWeights = ObjectiveWeights()
+    solver: SolverConfig = SolverConfig()
+    history: str = Field("data/history.csv", description="relative to the config's folder's parent")
+    agents: str = "data/agents.yaml"
+    preferences: str | None = "data/preferences"
+
+    @model_validator(mode="after")
+    def _check_refs(self) -> Config:
+        if not self.channels:
+            raise ValueError("at least one channel is needed")
+        names = [s.name for s in self.shifts]
+        if len(set(names)) != len(names):
+            raise ValueError("shift template names must be unique")
+        for name, contract in self.contracts.items():
+            for shift in contract.shifts or []:
+                if shift not in names:
+                    raise ValueError(f"contract '{name}' names unknown shift '{shift}'")
+        step = self.planning.interval_minutes
+        for shift in self.shifts:
+            if shift.length_minutes % step or shift.start_step_minutes % step:
+                raise ValueError(
+                    f"shift '{shift.name}': length and start step must be multiples of the "
+                    f"{step}-minute interval"
+                )
+            if any(parse_clock(s) % step for s in (shift.earliest_start, shift.latest_start)):
+                raise ValueError(f"shift '{shift.name}': starts must fall on interval boundaries")
+            for rule in shift.breaks:
+                if rule.length_minutes % step or any(
+                    offset % step
+                    for offset in (rule.earliest_start_after_minutes, rule.latest_start_after_minutes)
+                ):
+                    raise ValueError(
+                        f"shift '{shift.name}', break '{rule.name}': length and offsets must be "
+                        f"multiples of the {step}-minute interval (shorter breaks belong in shrinkage)"
+                    )
+        return self

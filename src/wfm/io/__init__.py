@@ -1,0 +1,1 @@
+"""Reading inputs and writing outputs: the only package that touches the file system."""
