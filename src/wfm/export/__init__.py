@@ -1,0 +1,66 @@
+"""Exports: the plan's CSV contract files, roster.xlsx, summary.md and its plots.
+
+`export_plan` stages every file in a temporary folder beside `out_dir` and moves them in
+only once all are written, so a failed export never leaves a half-updated plan behind for
+someone to publish: the folder holds either the previous run's files or the new ones.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from wfm.config import Config
+from wfm.domain import PlanResult
+from wfm.export import csvs, report, xlsx
+from wfm.export.report import PlanSummary, summarise
+
+__all__ = ["PlanSummary", "export_plan", "summarise"]
+
+PLOTS_DIR = "plots"
+_PLOT_PREFIXES = ("coverage_", "forecast_")
+
+
+def export_plan(plan: PlanResult, config: Config, out_dir: Path) -> list[Path]:
+    """Write all exports of `plan` into `out_dir` (created if missing); returns their paths.
+
+    The staging folder lives in out_dir's parent so the final `os.replace` calls are
+    same-file-system renames, each atomic. Files of earlier runs that this run does not
+    produce are left alone, except stale plots of channels no longer planned.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", suffix=".tmp", dir=out_dir.parent))
+    try:
+        staged = _write_all(plan, config, staging)
+        relative = [path.relative_to(staging) for path in staged]
+        out_dir.mkdir(exist_ok=True)
+        if any(rel.parent != Path(".") for rel in relative):
+            (out_dir / PLOTS_DIR).mkdir(exist_ok=True)
+        for rel in relative:
+            os.replace(staging / rel, out_dir / rel)
+        _remove_stale_plots(out_dir / PLOTS_DIR, {out_dir / rel for rel in relative})
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / rel for rel in relative]
+
+
+def _write_all(plan: PlanResult, config: Config, folder: Path) -> list[Path]:
+    # The module-qualified calls (csvs.write_csvs, xlsx.write_workbook, ...) are deliberate:
+    # tests replace a stage to prove a failure half-way leaves out_dir untouched.
+    summary = report.summarise(plan, config)
+    written = csvs.write_csvs(plan, folder, config.site.timezone)
+    written.append(xlsx.write_workbook(plan, config, summary, folder / "roster.xlsx"))
+    plots = report.write_plots(plan, config, folder / PLOTS_DIR)
+    written.append(report.write_summary(plan, summary, folder / "summary.md", plots))
+    return written + plots
+
+
+def _remove_stale_plots(plots_dir: Path, keep: set[Path]) -> None:
+    if not plots_dir.is_dir():
+        return
+    for path in plots_dir.glob("*.png"):
+        if path.name.startswith(_PLOT_PREFIXES) and path not in keep:
+            path.unlink()

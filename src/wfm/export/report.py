@@ -1,0 +1,464 @@
+"""The headline figures of a plan, and `summary.md` with its plots.
+
+The figures are computed once here (`summarise`) so the workbook's Summary sheet and the
+Markdown summary cannot disagree; both only lay them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from wfm.config import Config
+from wfm.domain import PlanResult
+from wfm.timeutil import parse_clock
+
+WORST_INTERVALS_SHOWN = 5
+EVENING_END_MINUTES = 19 * 60  # a shift ending after 19:00 counts as an evening shift
+WISH_COLUMNS = ("agent_id", "wish", "priority", "granted", "reason")
+
+
+@dataclass(frozen=True)
+class ChannelSummary:
+    """How well one channel is staffed and forecast."""
+
+    channel: str
+    label: str
+    required_agent_hours: float
+    scheduled_agent_hours: float
+    coverage_share: float  # share of required agent-intervals met; NaN when nothing required
+    understaffed_intervals: int
+    expected_service_level: float  # workload-weighted over open intervals; NaN when none
+    service_target: float | None
+    forecast_model: str | None
+    backtest_wape: float
+    seasonal_naive_wape: float
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The figures a planner reads first, shared by the workbook and summary.md."""
+
+    site: str
+    first_day: dt.date
+    last_day: dt.date
+    iso_week: int
+    interval_minutes: int
+    agents_rostered: int
+    agents_total: int
+    paid_hours: float
+    coverage_share: float
+    understaffed_intervals: int
+    worst_intervals: pd.DataFrame  # interval_start, channel, required, scheduled, gap
+    channels: tuple[ChannelSummary, ...]
+    wishes_granted: int
+    wishes_total: int
+    wishes_by_priority: pd.DataFrame  # priority, granted, total
+    status: str
+    objective: float
+    best_bound: float
+    gap: float
+    wall_seconds: float
+    penalties: dict[str, float]
+
+
+def channel_order(plan: PlanResult, config: Config) -> list[str]:
+    """Configured channels first, in config order, then any the data has besides."""
+    seen = list(config.channels)
+    for frame in (plan.roster.coverage, plan.forecast.frame):
+        if "channel" in frame.columns:
+            seen.extend(c for c in pd.unique(frame["channel"]) if c not in seen)
+    return [str(c) for c in seen]
+
+
+def wishes_frame(plan: PlanResult) -> pd.DataFrame:
+    """The roster's wishes, with the contract columns even when no wish was made."""
+    wishes = plan.roster.wishes
+    if wishes.empty and not len(wishes.columns):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in WISH_COLUMNS})
+    return wishes
+
+
+def summarise(plan: PlanResult, config: Config) -> PlanSummary:
+    """Reduce a plan to its headline figures."""
+    roster = plan.roster
+    coverage = roster.coverage
+    hours_per_interval = plan.horizon.interval_minutes / 60
+    backtest = _backtest_by_channel(plan)
+
+    channels = []
+    for channel in channel_order(plan, config):
+        rows = coverage[coverage["channel"] == channel]
+        settings = config.channels.get(channel)
+        model, wape, naive = backtest.get(channel, (None, math.nan, math.nan))
+        channels.append(
+            ChannelSummary(
+                channel=channel,
+                label=(settings.label if settings else None) or channel,
+                required_agent_hours=float(rows["required"].sum()) * hours_per_interval,
+                scheduled_agent_hours=float(rows["scheduled"].sum()) * hours_per_interval,
+                coverage_share=_coverage_share(rows),
+                understaffed_intervals=int((rows["gap"] < 0).sum()),
+                expected_service_level=_weighted_service_level(rows, plan.requirements),
+                service_target=settings.service.target if settings else None,
+                forecast_model=plan.forecast.model_names.get(channel, model),
+                backtest_wape=wape,
+                seasonal_naive_wape=naive,
+            )
+        )
+
+    short = coverage[coverage["gap"] < 0]
+    worst = short.sort_values(["gap", "interval_start", "channel"], kind="stable").head(
+        WORST_INTERVALS_SHOWN
+    )
+    wishes = wishes_frame(plan)
+    granted = wishes["granted"].astype(bool)
+    by_priority = (
+        pd.DataFrame({"priority": wishes["priority"], "granted": granted})
+        .groupby("priority", sort=True)["granted"]
+        .agg(granted="sum", total="size")
+        .reset_index()
+        .sort_values("priority", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    shifts = roster.shifts
+    first_day = plan.horizon.start
+    return PlanSummary(
+        site=config.site.name,
+        first_day=first_day,
+        last_day=plan.horizon.end - dt.timedelta(days=1),
+        iso_week=first_day.isocalendar().week,
+        interval_minutes=plan.horizon.interval_minutes,
+        agents_rostered=int(shifts["agent_id"].nunique()),
+        agents_total=len(plan.agents),
+        paid_hours=float(shifts["paid_minutes"].sum()) / 60,
+        coverage_share=_coverage_share(coverage),
+        understaffed_intervals=len(short),
+        worst_intervals=worst[["interval_start", "channel", "required", "scheduled", "gap"]]
+        .reset_index(drop=True),
+        channels=tuple(channels),
+        wishes_granted=int(granted.sum()),
+        wishes_total=len(wishes),
+        wishes_by_priority=by_priority,
+        status=roster.status,
+        objective=roster.objective,
+        best_bound=roster.best_bound,
+        gap=roster.gap,
+        wall_seconds=roster.wall_seconds,
+        penalties=dict(roster.penalties),
+    )
+
+
+def _coverage_share(rows: pd.DataFrame) -> float:
+    # Over-staffing one interval must not hide a shortfall in another, hence min() per row.
+    required = rows["required"].clip(lower=0)
+    if required.sum() <= 0:
+        return math.nan
+    met = np.minimum(rows["scheduled"].clip(lower=0), required)
+    return float(met.sum() / required.sum())
+
+
+def _weighted_service_level(rows: pd.DataFrame, requirements: pd.DataFrame) -> float:
+    # A busy hour's service level matters more than a quiet one's: weight by workload
+    # (contacts x handling time); fall back to heads required when no workload is known.
+    weights = rows["required"].astype(float)
+    if {"contacts", "aht_seconds"} <= set(requirements.columns) and not requirements.empty:
+        workload = requirements.assign(
+            workload=requirements["contacts"].astype(float)
+            * requirements["aht_seconds"].astype(float)
+        )[["interval_start", "channel", "workload"]]
+        merged = rows[["interval_start", "channel"]].merge(
+            workload, on=["interval_start", "channel"], how="left"
+        )
+        weights = pd.Series(merged["workload"].to_numpy(), index=rows.index).fillna(0.0)
+    level = rows["expected_service_level"].astype(float)
+    open_rows = (weights > 0) & level.notna()
+    if not open_rows.any():
+        return math.nan
+    return float(np.average(level[open_rows], weights=weights[open_rows]))
+
+
+def _backtest_by_channel(plan: PlanResult) -> dict[str, tuple[str | None, float, float]]:
+    """channel -> (model, wape, seasonal naive wape), preferring the model actually used."""
+    backtest = plan.forecast.backtest
+    if backtest.empty or "channel" not in backtest.columns:
+        return {}
+    result: dict[str, tuple[str | None, float, float]] = {}
+    for channel, rows in backtest.groupby("channel", sort=False):
+        chosen = plan.forecast.model_names.get(str(channel))
+        if chosen is not None and "model" in rows.columns and (rows["model"] == chosen).any():
+            rows = rows[rows["model"] == chosen]
+        row = rows.iloc[0]
+        result[str(channel)] = (
+            str(row["model"]) if "model" in rows.columns else None,
+            float(row.get("wape", math.nan)),
+            float(row.get("seasonal_naive_wape", math.nan)),
+        )
+    return result
+
+
+def agent_table(plan: PlanResult) -> pd.DataFrame:
+    """Per-agent load and wish outcome: what a planner checks for fairness."""
+    shifts = plan.roster.shifts
+    wishes = wishes_frame(plan)
+    names = {a.id: a for a in plan.agents}
+    ids = list(names) + [
+        str(a) for a in pd.unique(shifts["agent_id"]) if str(a) not in names
+    ]
+    rows = []
+    for agent_id in ids:
+        agent = names.get(agent_id)
+        own = shifts[shifts["agent_id"].astype(str) == agent_id]
+        own_wishes = wishes[wishes["agent_id"].astype(str) == agent_id]
+        granted = own_wishes["granted"].astype(bool)
+        fallback_name = str(own["agent_name"].iloc[0]) if "agent_name" in own and len(own) else ""
+        rows.append(
+            {
+                "agent_id": agent_id,
+                "name": agent.name if agent else fallback_name,
+                "team": (agent.team if agent else None) or "",
+                "contract": agent.contract if agent else "",
+                "paid_hours": float(own["paid_minutes"].sum()) / 60,
+                "shifts": len(own),
+                "weekend_shifts": int(sum(_as_date(d).weekday() >= 5 for d in own["date"])),
+                "evening_shifts": int(
+                    sum(
+                        _ends_in_evening(s, e)
+                        for s, e in zip(own["shift_start"], own["shift_end"], strict=True)
+                    )
+                ),
+                "wishes_granted": int(granted.sum()),
+                "wishes_denied": int((~granted).sum()),
+                "priority_points_granted": int(own_wishes["priority"][granted].sum()),
+                "priority_points_denied": int(own_wishes["priority"][~granted].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _ends_in_evening(start: str, end: str) -> bool:
+    start_min, end_min = parse_clock(start), parse_clock(end)
+    if end_min <= start_min:  # runs past midnight
+        end_min += 24 * 60
+    return end_min > EVENING_END_MINUTES
+
+
+# --- summary.md -------------------------------------------------------------------------
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.{digits}f} %"
+
+
+def number(value: float, digits: int = 1) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def interval_label(value: object) -> str:
+    """'Mon 2026-11-23 08:00': the weekday is what planners think in."""
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return stamp.strftime("%a %Y-%m-%d %H:%M")
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def render_summary_markdown(
+    plan: PlanResult, summary: PlanSummary, plots: list[Path] | None = None
+) -> str:
+    """The plan in a page: headline, per-channel table, shortfalls, wishes, solver."""
+    s = summary
+    lines = [
+        f"# Workforce plan — {s.site}",
+        "",
+        f"Week {s.first_day:%Y-%m-%d} to {s.last_day:%Y-%m-%d} (ISO week {s.iso_week}), "
+        f"{s.interval_minutes}-minute intervals.",
+        "",
+        *_table(
+            ["Headline", "Value"],
+            [
+                ["Agents rostered", f"{s.agents_rostered} of {s.agents_total}"],
+                ["Paid hours", number(s.paid_hours)],
+                ["Required agent-intervals met", percent(s.coverage_share)],
+                ["Under-staffed intervals (gap < 0)", s.understaffed_intervals],
+                ["Wishes granted", f"{s.wishes_granted} of {s.wishes_total}"],
+                [
+                    "Solver",
+                    f"{s.status}, gap {percent(s.gap, 2)} after {s.wall_seconds:.1f} s",
+                ],
+            ],
+        ),
+        "",
+        "## Channels",
+        "",
+        *_table(
+            [
+                "Channel",
+                "Required agent-h",
+                "Scheduled agent-h",
+                "Met",
+                "Under-staffed intervals",
+                "Expected SL",
+                "SL target",
+                "Forecast model",
+                "WAPE",
+                "Seasonal naive WAPE",
+            ],
+            [
+                [
+                    c.label if c.label == c.channel else f"{c.label} ({c.channel})",
+                    number(c.required_agent_hours),
+                    number(c.scheduled_agent_hours),
+                    percent(c.coverage_share),
+                    c.understaffed_intervals,
+                    percent(c.expected_service_level),
+                    percent(c.service_target, 0),
+                    c.forecast_model or "—",
+                    percent(c.backtest_wape),
+                    percent(c.seasonal_naive_wape),
+                ]
+                for c in s.channels
+            ],
+        ),
+        "",
+        f"## Worst under-staffed intervals ({s.understaffed_intervals} in all)",
+        "",
+    ]
+    if s.worst_intervals.empty:
+        lines.append("None: every interval has at least the agents required.")
+    else:
+        lines += _table(
+            ["Interval", "Channel", "Required", "Scheduled", "Gap"],
+            [
+                [interval_label(r.interval_start), r.channel, r.required, r.scheduled, r.gap]
+                for r in s.worst_intervals.itertuples(index=False)
+            ],
+        )
+    lines += ["", "## Wishes", ""]
+    if s.wishes_total == 0:
+        lines.append("No wishes were made.")
+    else:
+        lines.append(f"{s.wishes_granted} of {s.wishes_total} granted.")
+        lines.append("")
+        lines += _table(
+            ["Priority", "Granted", "Total"],
+            [[r.priority, r.granted, r.total] for r in s.wishes_by_priority.itertuples()],
+        )
+    lines += [
+        "",
+        "## Solver",
+        "",
+        f"Status {s.status}, objective {number(s.objective, 2)}, bound {number(s.best_bound, 2)}, "
+        f"gap {percent(s.gap, 2)}, {s.wall_seconds:.1f} s.",
+    ]
+    if s.penalties:
+        lines += ["", *_table(["Penalty", "Value"], [[k, number(v, 2)] for k, v in s.penalties.items()])]
+    if plots:
+        lines += ["", "## Plots", ""]
+        lines += [f"![{p.stem}]({p.as_posix()})" for p in plots]
+    if plan.inputs:
+        lines += ["", "## Made from", ""]
+        lines += [f"- {key}: {_cell(value)}" for key, value in plan.inputs.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- plots ------------------------------------------------------------------------------
+
+
+def plot_name(kind: str, channel: str) -> str:
+    """A file name that is safe on every file system, whatever the channel is called."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", channel).strip("._") or "channel"
+    return f"{kind}_{safe}.png"
+
+
+def write_plots(plan: PlanResult, config: Config, directory: Path) -> list[Path]:
+    """Coverage-vs-requirement and forecast-with-interval charts, one pair per channel.
+
+    Figures are built without pyplot so no global backend or figure registry is touched.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    coverage = plan.roster.coverage
+    forecast = plan.forecast.frame
+    for channel in channel_order(plan, config):
+        rows = coverage[coverage["channel"] == channel].sort_values("interval_start")
+        if not rows.empty:
+            fig = Figure(figsize=(10, 3.5), layout="constrained")
+            ax = fig.add_subplot()
+            times = pd.to_datetime(rows["interval_start"])
+            ax.step(times, rows["required"], where="post", label="required", color="#444444")
+            ax.step(times, rows["scheduled"], where="post", label="scheduled", color="#2E75B6")
+            ax.fill_between(
+                times,
+                rows["scheduled"],
+                rows["required"],
+                where=(rows["scheduled"] < rows["required"]).to_numpy(),
+                step="post",
+                color="#C00000",
+                alpha=0.3,
+                label="short",
+            )
+            ax.set_title(f"{channel}: agents required vs scheduled")
+            ax.set_ylabel("agents")
+            ax.legend(loc="upper right")
+            ax.grid(alpha=0.3)
+            path = directory / plot_name("coverage", channel)
+            fig.savefig(path, dpi=100)
+            written.append(path)
+        rows = forecast[forecast["channel"] == channel].sort_values("interval_start")
+        if not rows.empty:
+            fig = Figure(figsize=(10, 3.5), layout="constrained")
+            ax = fig.add_subplot()
+            times = pd.to_datetime(rows["interval_start"])
+            ax.fill_between(
+                times,
+                rows["lower"].astype(float),
+                rows["upper"].astype(float),
+                color="#9DC3E6",
+                alpha=0.5,
+                label=f"{config.forecast.prediction_level:.0%} interval",
+            )
+            ax.plot(times, rows["contacts"].astype(float), color="#2E75B6", label="forecast")
+            ax.set_title(f"{channel}: contacts per interval")
+            ax.set_ylabel("contacts")
+            ax.legend(loc="upper right")
+            ax.grid(alpha=0.3)
+            path = directory / plot_name("forecast", channel)
+            fig.savefig(path, dpi=100)
+            written.append(path)
+    return written
+
+
+def write_summary(
+    plan: PlanResult, summary: PlanSummary, path: Path, plots: list[Path] | None = None
+) -> Path:
+    """Write summary.md; `plots` are linked relative to its folder."""
+    relative = [p.relative_to(path.parent) for p in plots or []]
+    path.write_text(render_summary_markdown(plan, summary, relative), encoding="utf-8")
+    return path

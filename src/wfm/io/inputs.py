@@ -1,0 +1,394 @@
+"""Read and check the planner's inputs: contact history, agents and preference files.
+
+Every loader collects all problems it finds (file, line, field, reason) before raising one
+WfmInputError, so a planner fixes a file in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from wfm.config import Config
+from wfm.domain import Agent, AgentPreferences, Horizon
+from wfm.errors import Problem, WfmInputError
+from wfm.io.config_file import load_config, project_root
+from wfm.io.yamlpos import LocatedYaml, load_yaml, problems_from_validation
+
+HISTORY_COLUMNS = ("timestamp", "channel", "contacts")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a plan is made from, checked and typed."""
+
+    config_path: Path
+    config: Config
+    history: pd.DataFrame  # interval_start, channel, contacts, aht_seconds
+    agents: tuple[Agent, ...]
+    preferences: dict[str, AgentPreferences]
+    horizon: Horizon
+    notices: tuple[str, ...] = field(default_factory=tuple)  # worth knowing, not errors
+
+
+def load_history(path: Path, channels: Sequence[str]) -> pd.DataFrame:
+    """`timestamp,channel,contacts[,aht_seconds]` -> frame sorted by channel and time."""
+    problems: list[Problem] = []
+    name = str(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            rows = list(reader)
+    except FileNotFoundError:
+        raise WfmInputError([Problem(name, "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise WfmInputError([Problem(name, f"not UTF-8 text ({exc.reason})")]) from None
+    missing = [c for c in HISTORY_COLUMNS if c not in header]
+    if missing:
+        raise WfmInputError(
+            [Problem(name, f"header needs columns {', '.join(missing)} (found: {header})", 1)]
+        )
+    col = {c: header.index(c) for c in header}
+    has_aht = "aht_seconds" in col
+    stamps: list[dt.datetime] = []
+    chans: list[str] = []
+    counts: list[float] = []
+    ahts: list[float] = []
+    known = set(channels)
+    for offset, row in enumerate(rows):
+        line = offset + 2
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(Problem(name, f"expected {len(header)} fields, found {len(row)}", line))
+            continue
+        text = row[col["timestamp"]].strip()
+        try:
+            stamp = dt.datetime.fromisoformat(text)
+        except ValueError:
+            problems.append(
+                Problem(name, f"'{text}' is not an ISO timestamp", line, field="timestamp")
+            )
+            continue
+        channel = row[col["channel"]].strip()
+        if channel not in known:
+            hint = difflib.get_close_matches(channel, list(known), n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append(
+                Problem(
+                    name,
+                    f"unknown channel '{channel}'{extra}; configured: {', '.join(channels)}",
+                    line,
+                    field="channel",
+                )
+            )
+            continue
+        count = _number(row[col["contacts"]], name, line, "contacts", problems)
+        aht = np.nan
+        if has_aht and row[col["aht_seconds"]].strip():
+            aht = _number(row[col["aht_seconds"]], name, line, "aht_seconds", problems)
+            if aht == 0:
+                problems.append(Problem(name, "must be > 0 or blank", line, field="aht_seconds"))
+        if count is None or aht is None:
+            continue
+        stamps.append(stamp.replace(tzinfo=None))
+        chans.append(channel)
+        counts.append(count)
+        ahts.append(aht)
+        if len(problems) > 50:
+            break
+    if problems:
+        raise WfmInputError(problems)
+    frame = pd.DataFrame(
+        {
+            "interval_start": pd.to_datetime(pd.Series(stamps, dtype="object")),
+            "channel": chans,
+            "contacts": np.asarray(counts, dtype=float),
+            "aht_seconds": np.asarray(ahts, dtype=float),
+        }
+    )
+    if frame.empty:
+        raise WfmInputError([Problem(name, "no history rows")])
+    duplicated = frame.duplicated(["interval_start", "channel"], keep="first")
+    if duplicated.any():
+        first = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise WfmInputError(
+            [
+                Problem(
+                    name,
+                    f"{int(duplicated.sum())} duplicate timestamp+channel rows, first: "
+                    f"{frame.interval_start.iloc[first]} {frame.channel.iloc[first]}",
+                    first + 2,
+                )
+            ]
+        )
+    return frame.sort_values(["channel", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+def _number(
+    text: str, name: str, line: int, field_name: str, problems: list[Problem]
+) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        problems.append(Problem(name, f"'{text}' is not a number", line, field=field_name))
+        return None
+    if not np.isfinite(value) or value < 0:
+        problems.append(Problem(name, f"{text} must be a number >= 0", line, field=field_name))
+        return None
+    return value
+
+
+def history_notices(history: pd.DataFrame, horizon: Horizon, name: str) -> list[str]:
+    """Gaps worth telling the planner about; raises when history cannot support a forecast."""
+    problems: list[Problem] = []
+    notices: list[str] = []
+    for channel, rows in history.groupby("channel", sort=False):
+        days = pd.DatetimeIndex(rows.interval_start).normalize().unique().sort_values()
+        if rows.interval_start.max() >= pd.Timestamp(horizon.start):
+            problems.append(
+                Problem(
+                    name,
+                    f"channel {channel}: history runs into the planning week starting "
+                    f"{horizon.start}; plan a later week or trim the history",
+                )
+            )
+        span_days = (days[-1] - days[0]).days + 1
+        if span_days < 14:
+            problems.append(
+                Problem(name, f"channel {channel}: {span_days} days of history; at least 14 needed")
+            )
+            continue
+        # A centre's weekly closed days are not gaps: only count days of weekdays it normally works.
+        usual = set(pd.Series(days.weekday).value_counts().loc[lambda s: s >= 2].index)
+        expected = pd.date_range(days[0], days[-1], freq="D")
+        gaps = [d for d in expected if d.weekday() in usual and d not in set(days)]
+        if gaps:
+            shown = ", ".join(d.date().isoformat() for d in gaps[:5])
+            more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
+            notices.append(
+                f"{name}: channel {channel} has no data on {len(gaps)} working day(s): "
+                f"{shown}{more}; treated as missing, not as zero"
+            )
+        lead = (pd.Timestamp(horizon.start) - days[-1]).days
+        if lead > 28:
+            notices.append(
+                f"{name}: channel {channel} history ends {lead} days before the planning week"
+            )
+    if problems:
+        raise WfmInputError(problems)
+    return notices
+
+
+def load_agents(path: Path, config: Config) -> tuple[Agent, ...]:
+    """Agents from YAML (a list, or `agents:` holding one) or CSV (skills joined by ';')."""
+    if path.suffix.lower() == ".csv":
+        return _agents_from_csv(path, config)
+    source = load_yaml(path)
+    items = source.data.get("agents") if isinstance(source.data, dict) else source.data
+    prefix: tuple[str, ...] = ("agents",) if isinstance(source.data, dict) else ()
+    if not isinstance(items, list):
+        raise WfmInputError([source.problem(prefix, "expected a list of agents")])
+    agents: list[Agent] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            agents.append(Agent.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(problems_from_validation(source, exc, (*prefix, index)))
+            continue
+        problems.extend(
+            _agent_problems(agents[-1], config, lambda msg, i=index: source.problem((*prefix, i), msg))
+        )
+    problems.extend(_duplicate_ids(agents, str(path)))
+    if problems:
+        raise WfmInputError(problems)
+    if not agents:
+        raise WfmInputError([Problem(str(path), "no agents listed")])
+    return tuple(agents)
+
+
+def _agents_from_csv(path: Path, config: Config) -> tuple[Agent, ...]:
+    problems: list[Problem] = []
+    agents: list[Agent] = []
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        raise WfmInputError([Problem(str(path), f"cannot read: {exc}")]) from None
+    for offset, row in enumerate(rows):
+        line = offset + 2
+        data = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        if "skills" in data:
+            data["skills"] = [s.strip() for s in data["skills"].replace("|", ";").split(";") if s]
+        try:
+            agent = Agent.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field_name = ".".join(str(p) for p in error["loc"])
+                problems.append(Problem(str(path), error["msg"], line, field=field_name))
+            continue
+        agents.append(agent)
+        problems.extend(
+            _agent_problems(agent, config, lambda msg, ln=line: Problem(str(path), msg, ln))
+        )
+    problems.extend(_duplicate_ids(agents, str(path)))
+    if problems:
+        raise WfmInputError(problems)
+    return tuple(agents)
+
+
+def _agent_problems(agent: Agent, config: Config, problem) -> list[Problem]:  # type: ignore[no-untyped-def]
+    found = []
+    for skill in agent.skills:
+        if skill not in config.channels:
+            found.append(
+                problem(f"agent {agent.id}: skill '{skill}' is not a configured channel "
+                        f"({', '.join(config.channels)})")
+            )
+    if agent.contract not in config.contracts:
+        found.append(
+            problem(f"agent {agent.id}: unknown contract '{agent.contract}' "
+                    f"({', '.join(config.contracts)})")
+        )
+    return found
+
+
+def _duplicate_ids(agents: Sequence[Agent], name: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for agent in agents:
+        if agent.id in seen:
+            problems.append(Problem(name, f"agent id {agent.id} appears more than once"))
+        seen.add(agent.id)
+    return problems
+
+
+def load_preferences(
+    folder: Path, agents: Sequence[Agent], config: Config, horizon: Horizon
+) -> tuple[dict[str, AgentPreferences], list[str]]:
+    """Every `<agent_id>.yaml` in the folder, checked against agents, shifts and the week."""
+    by_id = {agent.id: agent for agent in agents}
+    shift_names = [s.name for s in config.shifts]
+    preferences: dict[str, AgentPreferences] = {}
+    problems: list[Problem] = []
+    notices: list[str] = []
+    if not folder.exists():
+        return {}, [f"{folder}: no preference folder; rostering without wishes"]
+    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        try:
+            source = load_yaml(path)
+        except WfmInputError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            prefs = AgentPreferences.model_validate(source.data)
+        except ValidationError as exc:
+            problems.extend(problems_from_validation(source, exc))
+            continue
+        problems.extend(_preference_problems(prefs, source, by_id, shift_names, config))
+        if prefs.agent_id in preferences:
+            problems.append(source.problem(("agent_id",), f"a second file for {prefs.agent_id}"))
+        if prefs.week is not None and prefs.week != horizon.start:
+            notices.append(
+                f"{path}: preferences for the week of {prefs.week}, not {horizon.start}; not used"
+            )
+            continue
+        preferences[prefs.agent_id] = prefs
+    if problems:
+        raise WfmInputError(problems)
+    return preferences, notices
+
+
+def _preference_problems(
+    prefs: AgentPreferences,
+    source: LocatedYaml,
+    agents: dict[str, Agent],
+    shift_names: list[str],
+    config: Config,
+) -> list[Problem]:
+    problems = []
+    if prefs.agent_id not in agents:
+        hint = difflib.get_close_matches(prefs.agent_id, list(agents), n=1)
+        extra = f" (did you mean {hint[0]}?)" if hint else ""
+        problems.append(source.problem(("agent_id",), f"unknown agent '{prefs.agent_id}'{extra}"))
+    if source.path.stem != prefs.agent_id:
+        problems.append(
+            source.problem(("agent_id",), f"file name must be {prefs.agent_id}.yaml to match")
+        )
+    agent = agents.get(prefs.agent_id)
+    allowed = set(shift_names)
+    if agent is not None:
+        allowed = set(config.contracts[agent.contract].shifts or shift_names)
+    for index, wish in enumerate(prefs.wishes):
+        for key in ("shift", "avoid_shift"):
+            name = getattr(wish, key)
+            if name is None:
+                continue
+            if name not in shift_names:
+                hint = difflib.get_close_matches(name, shift_names, n=1)
+                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+                problems.append(
+                    source.problem(
+                        ("wishes", index, key),
+                        f"unknown shift '{name}'{extra}; shifts: {', '.join(shift_names)}",
+                    )
+                )
+            elif key == "shift" and name not in allowed:
+                problems.append(
+                    source.problem(
+                        ("wishes", index, key),
+                        f"shift '{name}' is not allowed by the agent's contract",
+                    )
+                )
+    return problems
+
+
+def load_inputs(config_path: Path) -> Inputs:
+    """Load and check every input named by the config; raise with all problems found."""
+    config = load_config(config_path)
+    root = project_root(config_path)
+    problems: list[Problem] = []
+    history = agents = None
+    try:
+        history = load_history(root / config.history, list(config.channels))
+    except WfmInputError as exc:
+        problems.extend(exc.problems)
+    try:
+        agents = load_agents(root / config.agents, config)
+    except WfmInputError as exc:
+        problems.extend(exc.problems)
+    if history is None or agents is None:
+        raise WfmInputError(problems)
+    horizon = planning_horizon(config, history)
+    notices = history_notices(history, horizon, str(root / config.history))
+    missing = [c for c in config.channels if c not in set(history.channel)]
+    if missing:
+        raise WfmInputError(
+            [Problem(str(root / config.history), f"no history for channel(s) {', '.join(missing)}")]
+        )
+    preferences: dict[str, AgentPreferences] = {}
+    if config.preferences:
+        preferences, pref_notices = load_preferences(
+            root / config.preferences, agents, config, horizon
+        )
+        notices.extend(pref_notices)
+    return Inputs(config_path, config, history, agents, preferences, horizon, tuple(notices))
+
+
+def planning_horizon(config: Config, history: pd.DataFrame) -> Horizon:
+    """The configured week, or the Monday after the last day of history."""
+    start = config.planning.week_start
+    if start is None:
+        last = history.interval_start.max().date()
+        start = last + dt.timedelta(days=7 - last.weekday())
+    return Horizon(start, config.planning.days, config.planning.interval_minutes)

@@ -1,0 +1,81 @@
+"""Build the CP-SAT model from a RosterProblem, one named rule at a time.
+
+The decision is `x[agent, option]`: agent works that concrete shift. Breaks and the split of a
+multi-skilled agent's time between channels are decided in aggregate — per (shift, skill group)
+and per (interval, skill group) — because agents of one skill group are interchangeable there;
+`solve.py` hands the counts back out to named agents. This keeps the model small at 100+ agents
+while staying exact: any aggregate solution can be disaggregated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from wfm.roster.problem import RosterProblem
+
+PenaltyTerms = list[tuple[int, cp_model.LinearExprT]]  # (coefficient, expression)
+
+
+@dataclass
+class RosterVars:
+    """Handles to the model's variables that rules and the solution reader share."""
+
+    model: cp_model.CpModel
+    x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # per (option, group): agents of the group working it; sum over the group's x
+    option_group: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=dict)
+    # per (option, group, break rule, offset): how many of them take that break there
+    breaks: dict[tuple[int, int, int, int], cp_model.IntVar] = field(default_factory=dict)
+    # per (interval, group, channel): heads of that group serving that channel
+    serving: dict[tuple[int, int, int], cp_model.LinearExprT] = field(default_factory=dict)
+    under: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    over: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    penalties: dict[str, PenaltyTerms] = field(default_factory=dict)
+
+    def agent_day(self, problem: RosterProblem, agent: int, day: int) -> list[cp_model.IntVar]:
+        return [
+            self.x[agent, o] for o in problem.agent_options[agent] if problem.options[o].day == day
+        ]
+
+
+Rule = Callable[[RosterProblem, RosterVars], PenaltyTerms]
+
+
+def default_rules() -> list[tuple[str, Rule]]:
+    """The rules every roster obeys, in the order they are added (coverage needs breaks)."""
+    from wfm.roster.rules import contract, coverage, rest, shifts, wishes
+
+    return [
+        ("one_shift_per_day", shifts.add_one_shift_per_day),
+        ("breaks_inside_shifts", shifts.add_breaks_inside_shifts),
+        ("contract_hours", contract.add_contract_hours),
+        ("max_working_days", contract.add_max_working_days),
+        ("min_rest_between_shifts", rest.add_min_rest_between_shifts),
+        ("under_coverage", coverage.add_coverage),
+        ("over_coverage", coverage.add_over_coverage),
+        ("wishes", wishes.add_wish_penalties),
+    ]
+
+
+def build_model(
+    problem: RosterProblem, rules: list[tuple[str, Rule]] | None = None
+) -> RosterVars:
+    """Create the shift variables, then let each rule add its constraints and penalties."""
+    model = cp_model.CpModel()
+    v = RosterVars(model)
+    for a, options in enumerate(problem.agent_options):
+        group = problem.agent_group[a]
+        for o in options:
+            v.x[a, o] = model.new_bool_var(f"x_{a}_{o}")
+            v.option_group.setdefault((o, group), []).append(v.x[a, o])
+    for name, rule in rules if rules is not None else default_rules():
+        terms = rule(problem, v)
+        if terms:
+            v.penalties[name] = terms
+    model.minimize(
+        sum(coef * expr for terms in v.penalties.values() for coef, expr in terms)  # type: ignore[misc]
+    )
+    return v

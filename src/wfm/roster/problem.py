@@ -1,0 +1,314 @@
+"""The rostering problem in solver-neutral form: who may work which shift when, and the demand.
+
+Building this is separate from the CP-SAT model so that hard rules that only *remove* choices
+(shift templates, allowed days, contract shifts, unavailability, opening hours) are applied once
+here, and the model only carries the rules that couple choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from wfm.calendar_days import closed_dates, open_mask
+from wfm.config import Config
+from wfm.domain import Agent, AgentPreferences, Horizon, Wish
+from wfm.errors import Problem, WfmInputError
+from wfm.timeutil import format_clock, parse_weekday, parse_window
+
+
+@dataclass(frozen=True)
+class BreakChoice:
+    """Where one break of a shift may go: its rule index, length and allowed start offsets."""
+
+    rule: int
+    name: str
+    length: int  # in intervals
+    offsets: tuple[int, ...]  # from the shift start, in intervals
+
+
+@dataclass(frozen=True)
+class ShiftOption:
+    """A concrete shift: template started at a clock time on one day of the horizon."""
+
+    day: int
+    template: str
+    family: str | None
+    start_minute: int  # after midnight of `day`
+    length_minutes: int
+    paid_minutes: int
+    first_interval: int  # index into the horizon's intervals
+    n_intervals: int
+    breaks: tuple[BreakChoice, ...]
+
+    @property
+    def end_minute(self) -> int:
+        return self.start_minute + self.length_minutes
+
+    @property
+    def label(self) -> str:
+        return f"{format_clock(self.start_minute)}-{format_clock(self.end_minute % 1440)}"
+
+
+@dataclass(frozen=True)
+class WishTerm:
+    """A wish resolved to one day of the horizon: which options grant or violate it."""
+
+    agent: int
+    wish_index: int
+    wish: Wish
+    day: int
+    penalty: int  # objective units when violated
+    violating_options: tuple[int, ...]  # option indices (into the agent's options) that break it
+    violated_when_off: bool  # a wanted shift is also missed by a day off
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    horizon: Horizon
+    config: Config
+    agents: tuple[Agent, ...]
+    channels: tuple[str, ...]
+    options: tuple[ShiftOption, ...]  # every distinct concrete shift
+    agent_options: tuple[tuple[int, ...], ...]  # per agent: indices into `options`
+    groups: tuple[tuple[str, ...], ...]  # distinct skill sets, channel order
+    agent_group: tuple[int, ...]
+    required: np.ndarray  # [interval, channel] heads required
+    open_channel: np.ndarray  # [interval, channel] bool
+    under_weight: np.ndarray  # [interval, channel] objective units per missing head
+    over_weight: int  # objective units per surplus head-interval
+    wishes: tuple[WishTerm, ...]
+    unmet_wishes: tuple[tuple[int, int, Wish, str], ...] = field(default_factory=tuple)
+    # (agent, wish_index, wish, reason) for wish days no roster could grant
+
+    @property
+    def n_intervals(self) -> int:
+        return self.required.shape[0]
+
+
+OBJECTIVE_UNIT = 10  # CP-SAT needs integer coefficients: weights are kept to one decimal
+
+
+def _objective_scale(config: Config) -> float:
+    # Coverage weights are per agent-hour; a finer grid makes each interval count for less.
+    return OBJECTIVE_UNIT * config.planning.interval_minutes / 60.0
+
+
+def peak_weights(config: Config, horizon: Horizon) -> np.ndarray:
+    """Per interval: the largest daily-peak weight times the largest dated-peak weight."""
+    stamps = horizon.intervals()
+    minutes = np.asarray(stamps.hour * 60 + stamps.minute)
+    weekdays = np.asarray(stamps.weekday)
+    dates = np.asarray([ts.date() for ts in stamps])
+    daily = np.ones(len(stamps))
+    for peak in config.peaks.daily:
+        days = {parse_weekday(day) for day in peak.days}
+        start, end = parse_window(f"{peak.start}-{peak.end}")
+        hit = np.isin(weekdays, list(days)) & (minutes >= start) & (minutes < end)
+        daily = np.where(hit, np.maximum(daily, peak.weight), daily)
+    dated = np.ones(len(stamps))
+    for peak in config.peaks.dated:
+        hit = (dates >= peak.start_date) & (dates <= peak.end_date)
+        dated = np.where(hit, np.maximum(dated, peak.weight), dated)
+    return daily * dated
+
+
+def build_roster_problem(
+    config: Config,
+    agents: Sequence[Agent],
+    preferences: Mapping[str, AgentPreferences],
+    requirements: pd.DataFrame,
+    horizon: Horizon,
+) -> RosterProblem:
+    """Enumerate every shift each agent may work and the demand per interval and channel."""
+    channels = tuple(config.channels)
+    stamps = horizon.intervals()
+    step = horizon.interval_minutes
+    per_day = horizon.intervals_per_day
+
+    required = np.zeros((len(stamps), len(channels)), dtype=int)
+    index = {ts: i for i, ts in enumerate(stamps)}
+    for c, channel in enumerate(channels):
+        rows = requirements[requirements.channel == channel]
+        for ts, need in zip(rows.interval_start, rows.staff_needed, strict=True):
+            i = index.get(pd.Timestamp(ts))
+            if i is not None:
+                required[i, c] = int(need)
+    closed = closed_dates(config, horizon.start, horizon.end)
+    open_channel = np.column_stack([open_mask(config.channels[ch], stamps, closed) for ch in channels])
+
+    options: list[ShiftOption] = []
+    for day, date in enumerate(horizon.dates):
+        for template in config.shifts:
+            if date.weekday() not in template.weekdays():
+                continue
+            for start in template.start_minutes():
+                first = day * per_day + start // step
+                breaks = tuple(
+                    BreakChoice(
+                        rule=r,
+                        name=rule.name,
+                        length=rule.length_minutes // step,
+                        offsets=tuple(
+                            range(
+                                rule.earliest_start_after_minutes // step,
+                                rule.latest_start_after_minutes // step + 1,
+                            )
+                        ),
+                    )
+                    for r, rule in enumerate(template.breaks)
+                )
+                options.append(
+                    ShiftOption(
+                        day=day,
+                        template=template.name,
+                        family=template.family,
+                        start_minute=start,
+                        length_minutes=template.length_minutes,
+                        paid_minutes=template.paid_minutes,
+                        first_interval=first,
+                        n_intervals=template.length_minutes // step,
+                        breaks=breaks,
+                    )
+                )
+
+    groups: list[tuple[str, ...]] = []
+    agent_group: list[int] = []
+    agent_options: list[tuple[int, ...]] = []
+    for agent in agents:
+        skills = tuple(ch for ch in channels if ch in agent.skills)
+        if skills not in groups:
+            groups.append(skills)
+        agent_group.append(groups.index(skills))
+        skill_cols = [channels.index(ch) for ch in skills]
+        serves = open_channel[:, skill_cols].any(axis=1)
+        blocked = _blocked_intervals(preferences.get(agent.id), horizon)
+        allowed_templates = config.contracts[agent.contract].shifts
+        mine = []
+        for o, option in enumerate(options):
+            if allowed_templates is not None and option.template not in allowed_templates:
+                continue
+            span = range(option.first_interval, option.first_interval + option.n_intervals)
+            inside = [i for i in span if i < len(stamps)]
+            if not all(serves[i] for i in inside) or any(i in blocked for i in span):
+                continue
+            mine.append(o)
+        agent_options.append(tuple(mine))
+
+    scale = _objective_scale(config)
+    under_weight = np.rint(
+        config.objective.under_coverage * scale * peak_weights(config, horizon)
+    ).astype(int)[:, None] * np.ones((1, len(channels)), dtype=int)
+    over_weight = int(round(config.objective.over_coverage * scale))
+
+    wishes, unmet = _resolve_wishes(config, agents, preferences, horizon, options, agent_options)
+    return RosterProblem(
+        horizon=horizon,
+        config=config,
+        agents=tuple(agents),
+        channels=channels,
+        options=tuple(options),
+        agent_options=tuple(agent_options),
+        groups=tuple(groups),
+        agent_group=tuple(agent_group),
+        required=required,
+        open_channel=open_channel,
+        under_weight=under_weight,
+        over_weight=over_weight,
+        wishes=tuple(wishes),
+        unmet_wishes=tuple(unmet),
+    )
+
+
+def _blocked_intervals(prefs: AgentPreferences | None, horizon: Horizon) -> set[int]:
+    """Horizon intervals an agent declared unavailable (hard)."""
+    if prefs is None:
+        return set()
+    step = horizon.interval_minutes
+    per_day = horizon.intervals_per_day
+    blocked: set[int] = set()
+    for item in prefs.unavailable:
+        start, end = parse_window(item.time) if item.time else (0, 1440)
+        for date in horizon.resolve_days(item.days):
+            day = (date - horizon.start).days
+            first = day * per_day + start // step
+            last = day * per_day + -(-end // step)  # an interval touched at all is blocked
+            blocked.update(range(first, last))
+    return blocked
+
+
+def _resolve_wishes(
+    config: Config,
+    agents: Sequence[Agent],
+    preferences: Mapping[str, AgentPreferences],
+    horizon: Horizon,
+    options: Sequence[ShiftOption],
+    agent_options: Sequence[tuple[int, ...]],
+) -> tuple[list[WishTerm], list[tuple[int, int, Wish, str]]]:
+    terms: list[WishTerm] = []
+    unmet: list[tuple[int, int, Wish, str]] = []
+    for a, agent in enumerate(agents):
+        prefs = preferences.get(agent.id)
+        if prefs is None:
+            continue
+        for w, wish in enumerate(prefs.wishes):
+            days = horizon.resolve_days(wish.days)
+            if not days:
+                unmet.append((a, w, wish, "no day of this planning week matches"))
+                continue
+            penalty = int(round(config.objective.wish_point * OBJECTIVE_UNIT * wish.priority))
+            for date in days:
+                day = (date - horizon.start).days
+                mine = [o for o in agent_options[a] if options[o].day == day]
+                violating, when_off = _violations(wish, mine, options)
+                if wish.shift and not any(options[o].template == wish.shift for o in mine):
+                    unmet.append(
+                        (a, w, wish, f"shift {wish.shift} cannot be worked on {date} under the rules")
+                    )
+                    continue
+                terms.append(WishTerm(a, w, wish, day, penalty, tuple(violating), when_off))
+    return terms, unmet
+
+
+def _violations(
+    wish: Wish, mine: Sequence[int], options: Sequence[ShiftOption]
+) -> tuple[list[int], bool]:
+    if wish.day_off:
+        return list(mine), False
+    if wish.shift:
+        return [o for o in mine if options[o].template != wish.shift], True
+    if wish.avoid_shift:
+        return [o for o in mine if options[o].template == wish.avoid_shift], False
+    assert wish.start_window is not None
+    start, end = parse_window(wish.start_window)
+    return [o for o in mine if not start <= options[o].start_minute <= end], False
+
+
+def check_feasible_inputs(problem: RosterProblem) -> None:
+    """Fail early, naming the agent, when a contract cannot be met from the shifts left."""
+    problems = []
+    for a, agent in enumerate(problem.agents):
+        contract = problem.config.contracts[agent.contract]
+        weeks = problem.horizon.days / 7
+        need = contract.min_hours_per_week * 60 * weeks
+        days = {}
+        for o in problem.agent_options[a]:
+            option = problem.options[o]
+            days[option.day] = max(days.get(option.day, 0), option.paid_minutes)
+        max_days = int(np.ceil(contract.max_days_per_week * weeks))
+        best = sum(sorted(days.values(), reverse=True)[:max_days])
+        if best < need:
+            problems.append(
+                Problem(
+                    "roster",
+                    f"agent {agent.id}: contract '{agent.contract}' needs at least "
+                    f"{need / 60:.0f} h but the shifts left after unavailability, opening hours "
+                    f"and skills allow at most {best / 60:.0f} h",
+                    field=agent.id,
+                )
+            )
+    if problems:
+        raise WfmInputError(problems)

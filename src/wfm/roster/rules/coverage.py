@@ -1,0 +1,86 @@
+"""Coverage: heads serving each channel in each interval against the requirement."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from wfm.roster.model import PenaltyTerms, RosterVars
+from wfm.roster.problem import RosterProblem
+
+
+def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], list]:
+    """Per (interval, group): +x for agents on shift there, -break counts for those on break."""
+    heads: dict[tuple[int, int], list] = defaultdict(list)
+    for (o, group), workers in v.option_group.items():
+        option = problem.options[o]
+        for i in range(option.first_interval, option.first_interval + option.n_intervals):
+            if i < problem.n_intervals:
+                heads[i, group].extend(workers)
+    for (o, group, rule, offset), count in v.breaks.items():
+        option = problem.options[o]
+        choice = next(b for b in option.breaks if b.rule == rule)
+        start = option.first_interval + offset
+        for i in range(start, start + choice.length):
+            if i < problem.n_intervals:
+                heads[i, group].append(-count)
+    return heads
+
+
+def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Split each group's heads over its open channels; penalise under-coverage.
+
+    Under-coverage is weighted per interval (peaks weigh more), so the solver puts scarce agents
+    where the planner said a missing head hurts most.
+    """
+    model = v.model
+    heads = group_heads(problem, v)
+    n_agents = len(problem.agents)
+    for (i, group), parts in heads.items():
+        on_duty = sum(parts)
+        channels = [
+            c
+            for c, name in enumerate(problem.channels)
+            if name in problem.groups[group] and problem.open_channel[i, c]
+        ]
+        if len(channels) == 1:
+            v.serving[i, group, channels[0]] = on_duty
+            continue
+        split = []
+        for c in channels:
+            var = model.new_int_var(0, n_agents, f"srv_{i}_{group}_{c}")
+            v.serving[i, group, c] = var
+            split.append(var)
+        model.add(sum(split) == on_duty)
+    terms: PenaltyTerms = []
+    for (i, c), scheduled in scheduled_heads(v).items():
+        need = int(problem.required[i, c])
+        if need > 0:
+            under = model.new_int_var(0, need, f"under_{i}_{c}")
+            model.add(under >= need - scheduled)
+            v.under[i, c] = under
+            terms.append((int(problem.under_weight[i, c]), under))
+    for (i, c) in zip(*problem.required.nonzero(), strict=True):
+        if (int(i), int(c)) not in v.under:  # demand nobody can serve: a constant penalty
+            terms.append((int(problem.under_weight[i, c]), int(problem.required[i, c])))
+    return terms
+
+
+def scheduled_heads(v: RosterVars) -> dict[tuple[int, int], cp_model.LinearExprT]:
+    """Per (interval, channel): heads serving it, summed over skill groups."""
+    by_slot: dict[tuple[int, int], list] = defaultdict(list)
+    for (i, _group, c), expr in v.serving.items():
+        by_slot[i, c].append(expr)
+    return {key: sum(parts) for key, parts in by_slot.items()}
+
+
+def add_over_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Penalise heads beyond the requirement, so spare capacity goes where it is needed."""
+    terms: PenaltyTerms = []
+    for (i, c), scheduled in scheduled_heads(v).items():
+        over = v.model.new_int_var(0, len(problem.agents), f"over_{i}_{c}")
+        v.model.add(over >= scheduled - int(problem.required[i, c]))
+        v.over[i, c] = over
+        terms.append((problem.over_weight, over))
+    return terms

@@ -1,0 +1,301 @@
+"""Solve a RosterProblem with CP-SAT and read the solution back as the output frames."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from wfm.config import SolverConfig
+from wfm.domain import (
+    ASSIGNMENT_COLUMNS,
+    BREAK_ACTIVITY,
+    COVERAGE_COLUMNS,
+    ROSTER_COLUMNS,
+    RosterResult,
+)
+from wfm.errors import Problem, WfmInputError
+from wfm.roster.model import RosterVars, build_model, default_rules
+from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, ShiftOption, WishTerm
+from wfm.timeutil import format_clock
+
+Progress = Callable[[str], None]
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Reports each improving roster, at most every two seconds, so long solves show life."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self._progress = progress
+        self._last = -1e9
+        self._count = 0
+
+    def on_solution_callback(self) -> None:
+        self._count += 1
+        now = self.wall_time
+        if now - self._last >= 2:
+            self._last = now
+            self._progress(
+                f"roster: solution {self._count}, cost {self.objective_value / OBJECTIVE_UNIT:,.0f}"
+                f" (bound {self.best_objective_bound / OBJECTIVE_UNIT:,.0f}) after {now:.0f} s"
+            )
+
+
+def solver_parameters(settings: SolverConfig) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = settings.seed
+    params.num_workers = settings.workers
+    params.max_time_in_seconds = settings.time_limit_seconds
+    if settings.deterministic:
+        # Interleaved search runs the workers in lock-step batches, so the result depends only
+        # on the model, seed and deterministic-time budget, never on thread timing. The wall
+        # limit stays as a ceiling for slow machines.
+        params.interleave_search = True
+        params.max_deterministic_time = settings.time_limit_seconds * DETERMINISTIC_SHARE
+    return solver
+
+
+# Share of the time limit given as deterministic time; CP-SAT's deterministic time runs a
+# little faster than wall time on small machines, so this keeps the wall ceiling out of play.
+DETERMINISTIC_SHARE = 0.5
+
+
+def solve_roster(
+    problem: RosterProblem, settings: SolverConfig, progress: Progress | None = None
+) -> RosterResult:
+    """Build and solve the model; raise WfmInputError naming the rules when none can hold."""
+    started = time.perf_counter()
+    v = build_model(problem)
+    solver = solver_parameters(settings)
+    if progress:
+        progress(
+            f"roster: {len(problem.agents)} agents, {len(v.x):,} shift choices, "
+            f"time limit {settings.time_limit_seconds:g} s"
+        )
+        status = solver.solve(v.model, _Reporter(progress))
+    else:
+        status = solver.solve(v.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
+    result = read_solution(problem, v, solver)
+    wall = time.perf_counter() - started
+    return RosterResult(
+        status=solver.status_name(status),
+        objective=solver.objective_value / OBJECTIVE_UNIT,
+        best_bound=solver.best_objective_bound / OBJECTIVE_UNIT,
+        wall_seconds=wall,
+        **result,
+    )
+
+
+def explain_infeasible(
+    problem: RosterProblem, settings: SolverConfig, status: str
+) -> list[Problem]:
+    """Name the rule families whose removal makes the roster possible."""
+    if status != "INFEASIBLE":
+        return [
+            Problem(
+                "roster",
+                f"no roster found within {settings.time_limit_seconds:g} s ({status}); "
+                "raise solver.time_limit_seconds",
+            )
+        ]
+    culprits = []
+    relaxable = {"contract_hours", "max_working_days", "min_rest_between_shifts"}
+    for name in relaxable:
+        rules = [(n, r) for n, r in default_rules() if n != name]
+        v = build_model(problem, rules)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = min(10.0, settings.time_limit_seconds)
+        solver.parameters.num_workers = settings.workers
+        v.model.clear_objective()
+        if solver.solve(v.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            culprits.append(name)
+    detail = (
+        f"; possible without: {', '.join(sorted(culprits))}" if culprits else
+        "; several rules conflict at once"
+    )
+    return [
+        Problem(
+            "roster",
+            "the hard rules cannot all hold (contracts, rest, days, unavailability)" + detail,
+        )
+    ]
+
+
+def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolver) -> dict:
+    """Turn variable values into roster, assignment, coverage and wish frames."""
+    horizon = problem.horizon
+    stamps = horizon.intervals()
+    chosen: dict[int, dict[int, int]] = defaultdict(dict)  # agent -> day -> option
+    for (a, o), var in v.x.items():
+        if solver.value(var):
+            chosen[a][problem.options[o].day] = o
+
+    # Hand break counts out to named agents, in agent order so the result is reproducible.
+    break_starts: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for (o, group), _workers in sorted(v.option_group.items()):
+        agents = [
+            a for a in range(len(problem.agents))
+            if problem.agent_group[a] == group and chosen[a].get(problem.options[o].day) == o
+        ]
+        for choice in problem.options[o].breaks:
+            slots: list[int] = []
+            for offset in choice.offsets:
+                slots += [offset] * solver.value(v.breaks[o, group, choice.rule, offset])
+            for a, offset in zip(agents, slots, strict=True):
+                break_starts[a, o].append((offset, choice.length))
+
+    shift_rows = []
+    status: dict[int, dict[int, str | None]] = defaultdict(dict)  # interval -> agent -> state
+    for a, days in sorted(chosen.items()):
+        agent = problem.agents[a]
+        for day, o in sorted(days.items()):
+            option = problem.options[o]
+            on_break: set[int] = set()
+            texts = []
+            for offset, length in sorted(break_starts[a, o]):
+                first = option.first_interval + offset
+                on_break.update(range(first, first + length))
+                start = option.start_minute + offset * horizon.interval_minutes
+                texts.append(
+                    f"{format_clock(start % 1440)}-"
+                    f"{format_clock((start + length * horizon.interval_minutes) % 1440)}"
+                )
+            for i in range(option.first_interval, option.first_interval + option.n_intervals):
+                if i < len(stamps):
+                    status[i][a] = BREAK_ACTIVITY if i in on_break else None
+            shift_rows.append(
+                {
+                    "agent_id": agent.id,
+                    "date": horizon.dates[day],
+                    "shift_start": format_clock(option.start_minute),
+                    "shift_end": format_clock(option.end_minute % 1440),
+                    "paid_minutes": option.paid_minutes,
+                    "breaks": ";".join(texts),
+                    "agent_name": agent.name,
+                    "shift": option.template,
+                    "family": option.family,
+                }
+            )
+
+    assignment_rows = []
+    scheduled = np.zeros(problem.required.shape, dtype=int)
+    previous: dict[int, str] = {}
+    for i in sorted(status):
+        by_group: dict[int, list[int]] = defaultdict(list)
+        for a, state in sorted(status[i].items()):
+            if state is None:
+                by_group[problem.agent_group[a]].append(a)
+            else:
+                assignment_rows.append((stamps[i], problem.agents[a].id, state))
+        for group, agents in by_group.items():
+            quota = {
+                c: int(solver.value(v.serving[i, group, c]))
+                for c in range(len(problem.channels))
+                if (i, group, c) in v.serving
+            }
+            for a, c in _assign_channels(agents, quota, previous, problem.channels):
+                name = problem.channels[c]
+                previous[a] = name
+                scheduled[i, c] += 1
+                assignment_rows.append((stamps[i], problem.agents[a].id, name))
+
+    coverage_rows = []
+    for c, channel in enumerate(problem.channels):
+        for i, ts in enumerate(stamps):
+            need, have = int(problem.required[i, c]), int(scheduled[i, c])
+            if problem.open_channel[i, c] or need or have:
+                coverage_rows.append((ts, channel, need, have, have - need, np.nan))
+
+    penalties = {
+        name: sum(coef * solver.value(expr) if not isinstance(expr, int) else coef * expr
+                  for coef, expr in terms) / OBJECTIVE_UNIT
+        for name, terms in v.penalties.items()
+    }
+    return {
+        "shifts": pd.DataFrame(
+            shift_rows, columns=[*ROSTER_COLUMNS, "agent_name", "shift", "family"]
+        ),
+        "assignments": pd.DataFrame(assignment_rows, columns=list(ASSIGNMENT_COLUMNS)),
+        "coverage": pd.DataFrame(coverage_rows, columns=list(COVERAGE_COLUMNS)),
+        "wishes": wish_outcomes(problem, chosen),
+        "penalties": penalties,
+    }
+
+
+def _assign_channels(
+    agents: list[int],
+    quota: dict[int, int],
+    previous: dict[int, str],
+    channels: tuple[str, ...],
+) -> list[tuple[int, int]]:
+    """Give each working agent a channel, keeping agents on the channel they had before."""
+    left = dict(quota)
+    result = []
+    waiting = []
+    for a in agents:
+        c = channels.index(previous[a]) if a in previous else -1
+        if left.get(c, 0) > 0:
+            left[c] -= 1
+            result.append((a, c))
+        else:
+            waiting.append(a)
+    for a in waiting:
+        c = next(ch for ch, n in sorted(left.items()) if n > 0)
+        left[c] -= 1
+        result.append((a, c))
+    return result
+
+
+def wish_outcomes(problem: RosterProblem, chosen: dict[int, dict[int, int]]) -> pd.DataFrame:
+    """Every submitted wish, whether the roster grants it, and why not where it does not."""
+    rows = []
+    terms_by_wish: dict[tuple[int, int], list[WishTerm]] = defaultdict(list)
+    for term in problem.wishes:
+        terms_by_wish[term.agent, term.wish_index].append(term)
+    impossible: dict[tuple[int, int], list[str]] = defaultdict(list)
+    wishes = {(t.agent, t.wish_index): t.wish for t in problem.wishes}
+    for a, w, wish, reason in problem.unmet_wishes:
+        impossible[a, w].append(reason)
+        wishes[a, w] = wish
+    for (a, w), wish in sorted(wishes.items()):
+        agent = problem.agents[a]
+        terms = terms_by_wish.get((a, w), [])
+        denied_days = []
+        for term in terms:
+            option = chosen[a].get(term.day)
+            if _violates(term, option, problem.options):
+                worked = (
+                    problem.options[option].template + " " + problem.options[option].label
+                    if option is not None else "day off"
+                )
+                denied_days.append(f"{problem.horizon.dates[term.day]} ({worked})")
+        reasons = list(impossible.get((a, w), []))
+        if denied_days:
+            reasons.append("outweighed by coverage or other wishes on " + ", ".join(denied_days))
+        rows.append(
+            {
+                "agent_id": agent.id,
+                "wish": wish.describe(),
+                "priority": wish.priority,
+                "granted": not reasons,
+                "reason": "; ".join(reasons),
+                "wish_index": w,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["agent_id", "wish", "priority", "granted", "reason", "wish_index"]
+    )
+
+
+def _violates(term: WishTerm, option: int | None, options: tuple[ShiftOption, ...]) -> bool:
+    if option is None:
+        return term.violated_when_off
+    return option in term.violating_options
