@@ -49,7 +49,7 @@ def open_mask(
     """True for each interval whose start lies inside one of the channel's opening windows."""
     windows = channel.windows()
     minutes = np.asarray(interval_starts.hour * 60 + interval_starts.minute)
-    weekdays = np.asarray(interval_starts.weekday)
+    weekdays = np.asarray(interval_starts.day_of_week)
     mask = np.zeros(len(interval_starts), dtype=bool)
     for weekday, day_windows in windows.items():
         on_day = weekdays == weekday

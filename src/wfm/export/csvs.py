@@ -87,12 +87,13 @@ def write_csvs(plan: PlanResult, directory: Path, timezone: str | None = None) -
     roster = plan.roster
     files: list[tuple[str, pd.DataFrame]] = [
         ("forecast.csv", contract_frame(plan.forecast.frame, FORECAST_COLUMNS, "forecast")),
-        ("requirements.csv", contract_frame(plan.requirements, REQUIREMENT_COLUMNS, "requirements")),
+        (
+            "requirements.csv",
+            contract_frame(plan.requirements, REQUIREMENT_COLUMNS, "requirements"),
+        ),
         ("roster.csv", contract_frame(roster.shifts, ROSTER_COLUMNS, "roster")),
         ("assignments.csv", contract_frame(roster.assignments, ASSIGNMENT_COLUMNS, "assignments")),
         ("coverage.csv", contract_frame(roster.coverage, COVERAGE_COLUMNS, "coverage")),
         ("wishes.csv", wishes_frame(plan)),
     ]
-    return [
-        write_csv(format_for_csv(frame, timezone), directory / name) for name, frame in files
-    ]
+    return [write_csv(format_for_csv(frame, timezone), directory / name) for name, frame in files]

@@ -141,8 +141,9 @@ def summarise(plan: PlanResult, config: Config) -> PlanSummary:
         paid_hours=float(shifts["paid_minutes"].sum()) / 60,
         coverage_share=_coverage_share(coverage),
         understaffed_intervals=len(short),
-        worst_intervals=worst[["interval_start", "channel", "required", "scheduled", "gap"]]
-        .reset_index(drop=True),
+        worst_intervals=worst[
+            ["interval_start", "channel", "required", "scheduled", "gap"]
+        ].reset_index(drop=True),
         channels=tuple(channels),
         wishes_granted=int(granted.sum()),
         wishes_total=len(wishes),
@@ -209,9 +210,7 @@ def agent_table(plan: PlanResult) -> pd.DataFrame:
     shifts = plan.roster.shifts
     wishes = wishes_frame(plan)
     names = {a.id: a for a in plan.agents}
-    ids = list(names) + [
-        str(a) for a in pd.unique(shifts["agent_id"]) if str(a) not in names
-    ]
+    ids = list(names) + [str(a) for a in pd.unique(shifts["agent_id"]) if str(a) not in names]
     rows = []
     for agent_id in ids:
         agent = names.get(agent_id)
@@ -378,7 +377,10 @@ def render_summary_markdown(
         f"gap {percent(s.gap, 2)}, {s.wall_seconds:.1f} s.",
     ]
     if s.penalties:
-        lines += ["", *_table(["Penalty", "Value"], [[k, number(v, 2)] for k, v in s.penalties.items()])]
+        lines += [
+            "",
+            *_table(["Penalty", "Value"], [[k, number(v, 2)] for k, v in s.penalties.items()]),
+        ]
     if plots:
         lines += ["", "## Plots", ""]
         lines += [f"![{p.stem}]({p.as_posix()})" for p in plots]

@@ -85,7 +85,7 @@ def _is_missing(value: object) -> bool:
 
 def _put(sheet: Worksheet, row: int, col: int, value: object, fmt: Any = None) -> None:
     """Write one typed cell; missing values become blank cells rather than #NUM! errors."""
-    if _is_missing(value):
+    if _is_missing(value) or value == "":
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         sheet.write_string(row, col, "yes" if value else "no", fmt)
@@ -206,7 +206,10 @@ def _summary_sheet(book: Workbook, s: PlanSummary, formats: _Formats) -> None:
 
     row += 1
     sheet.write_string(
-        row, 0, f"Worst under-staffed intervals ({s.understaffed_intervals} in all)", formats.section
+        row,
+        0,
+        f"Worst under-staffed intervals ({s.understaffed_intervals} in all)",
+        formats.section,
     )
     if s.worst_intervals.empty:
         sheet.write_string(row + 1, 0, "None")
@@ -279,12 +282,12 @@ def _roster_sheet(book: Workbook, plan: PlanResult, config: Config, formats: _Fo
     for i, agent_id in enumerate([*agents, *extra], start=1):
         agent = agents.get(agent_id)
         identity = (
-            [agent.id, agent.name, agent.team or "", ", ".join(agent.skills), agent.contract]
+            [agent.id, agent.name, agent.team, ", ".join(agent.skills), agent.contract]
             if agent
-            else [agent_id, "", "", "", ""]
+            else [agent_id, None, None, None, None]
         )
         for j, value in enumerate(identity):
-            sheet.write_string(i, j, value)
+            _put(sheet, i, j, value or None)
         worked = 0
         for j, day in enumerate(dates, start=first_day_col):
             entries = cells.get((agent_id, day))
@@ -405,9 +408,7 @@ def _coverage_chart(
         )
     chart.set_title({"name": f"{channel}: required vs scheduled agents"})
     # A text axis keeps every interval apart; a date axis would fold a day's hours together.
-    chart.set_x_axis(
-        {"text_axis": True, "num_format": "ddd hh:mm", "interval_unit": per_day}
-    )
+    chart.set_x_axis({"text_axis": True, "num_format": "ddd hh:mm", "interval_unit": per_day})
     chart.set_y_axis({"name": "agents", "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 300})

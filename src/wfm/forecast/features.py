@@ -101,7 +101,7 @@ def cell_codes(index: pd.DatetimeIndex, minutes: int) -> np.ndarray:
     """Weekday × time-of-day cell of each interval: weekday * slots_per_day + slot."""
     slots_per_day = MINUTES_PER_DAY // minutes
     slot = (index.hour * 60 + index.minute) // minutes
-    return np.asarray(index.weekday * slots_per_day + slot, dtype=np.int64)
+    return np.asarray(index.day_of_week * slots_per_day + slot, dtype=np.int64)
 
 
 @dataclass(frozen=True)

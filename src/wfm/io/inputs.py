@@ -353,9 +353,14 @@ def _preference_problems(
     return problems
 
 
-def load_inputs(config_path: Path) -> Inputs:
-    """Load and check every input named by the config; raise with all problems found."""
-    config = load_config(config_path)
+def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
+    """Load and check every input named by the config; raise with all problems found.
+
+    Pass `config` to use a modified configuration (e.g. another planning week) instead of
+    re-reading the file.
+    """
+    if config is None:
+        config = load_config(config_path)
     root = project_root(config_path)
     problems: list[Problem] = []
     history = agents = None

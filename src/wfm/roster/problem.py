@@ -101,7 +101,7 @@ def peak_weights(config: Config, horizon: Horizon) -> np.ndarray:
     """Per interval: the largest daily-peak weight times the largest dated-peak weight."""
     stamps = horizon.intervals()
     minutes = np.asarray(stamps.hour * 60 + stamps.minute)
-    weekdays = np.asarray(stamps.weekday)
+    weekdays = np.asarray(stamps.day_of_week)
     dates = np.asarray([ts.date() for ts in stamps])
     daily = np.ones(len(stamps))
     for peak in config.peaks.daily:

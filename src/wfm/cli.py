@@ -1,0 +1,181 @@
+"""`wfm` command line: thin wrappers over the library, turning input errors into exit code 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pandas as pd
+
+from wfm.config import Config
+from wfm.errors import WfmInputError
+from wfm.io.config_file import load_config
+from wfm.io.inputs import Inputs, load_inputs
+from wfm.roster.problem import build_roster_problem, check_feasible_inputs
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_CONFIG = Path("configs/wfm.yaml")
+
+
+def _reports_input_errors(command: F) -> F:
+    """Print every input problem as `file:line:column: message` and exit 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except WfmInputError as exc:
+            click.echo(f"wfm: {len(exc.problems)} problem(s) in the inputs:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Progress:
+    """Timestamped progress lines on stderr, so stdout stays clean for results."""
+
+    def __init__(self, quiet: bool) -> None:
+        self._quiet = quiet
+        self._start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self._quiet:
+            click.echo(f"[{time.perf_counter() - self._start:6.1f}s] {message}", err=True)
+
+
+def _with_overrides(
+    inputs: Inputs,
+    time_limit: float | None,
+    seed: int | None,
+) -> Inputs:
+    solver_changes: dict[str, Any] = {}
+    if time_limit is not None:
+        solver_changes["time_limit_seconds"] = time_limit
+    if seed is not None:
+        solver_changes["seed"] = seed
+    if not solver_changes:
+        return inputs
+    config = inputs.config.model_copy(
+        update={"solver": inputs.config.solver.model_copy(update=solver_changes)}
+    )
+    return Inputs(
+        inputs.config_path,
+        config,
+        inputs.history,
+        inputs.agents,
+        inputs.preferences,
+        inputs.horizon,
+        inputs.notices,
+    )
+
+
+def _load(config_path: Path, week: dt.date | None) -> Inputs:
+    if week is not None:
+        # The planning week changes which preference files apply, so reload with it set.
+        config = load_config(config_path)
+        return load_inputs(config_path, _week_override(config, week))
+    return load_inputs(config_path)
+
+
+def _week_override(config: Config, week: dt.date) -> Config:
+    return config.model_copy(
+        update={"planning": config.planning.model_copy(update={"week_start": week})}
+    )
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The planner's configuration file.",
+)
+out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help="Folder the outputs are written to (atomically).",
+)
+week_option = click.option(
+    "--week",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day to plan (default: config, else the Monday after the history ends).",
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+
+
+@click.group()
+@click.version_option(package_name="wfm")
+def main() -> None:
+    """wfm: forecast contacts, staff every interval, roster the team, export the plan."""
+
+
+@main.command()
+@config_option
+@out_option
+@week_option
+@click.option("--time-limit", type=float, default=None, help="Roster solver limit in seconds.")
+@click.option("--seed", type=int, default=None, help="Roster solver seed.")
+@quiet_option
+@_reports_input_errors
+def plan(
+    config_path: Path,
+    out_dir: Path,
+    week: dt.datetime | None,
+    time_limit: float | None,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Run every stage on the inputs and write the roster spreadsheet, CSVs and summary."""
+    from wfm.export import export_plan
+    from wfm.plan import plan as run_plan
+
+    progress = _Progress(quiet)
+    inputs = _with_overrides(
+        _load(config_path, week.date() if week else None), time_limit, seed
+    )
+    for notice in inputs.notices:
+        progress(f"note: {notice}")
+    result = run_plan(inputs, progress)
+    written = export_plan(result, inputs.config, out_dir)
+    roster = result.roster
+    click.echo(
+        f"Planned {result.horizon.start} + {result.horizon.days} days: "
+        f"{roster.shifts.agent_id.nunique()} agents, {len(roster.shifts)} shifts, "
+        f"solver {roster.status} (gap {roster.gap:.1%}). "
+        f"Wrote {len(written)} files to {out_dir}/"
+    )
+
+
+@main.command()
+@config_option
+@week_option
+@_reports_input_errors
+def validate(config_path: Path, week: dt.datetime | None) -> None:
+    """Check every input file and report all problems at once."""
+    inputs = _load(config_path, week.date() if week else None)
+    empty = pd.DataFrame(columns=["interval_start", "channel", "staff_needed"])
+    check_feasible_inputs(
+        build_roster_problem(
+            inputs.config, inputs.agents, inputs.preferences, empty, inputs.horizon
+        )
+    )
+    for notice in inputs.notices:
+        click.echo(f"note: {notice}")
+    click.echo(
+        f"OK: {config_path}, {len(inputs.history):,} history rows, {len(inputs.agents)} agents, "
+        f"{len(inputs.preferences)} preference files; planning {inputs.horizon.start} "
+        f"+ {inputs.horizon.days} days"
+    )

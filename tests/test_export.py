@@ -1,0 +1,511 @@
+"""Export stage: contract CSVs, roster.xlsx, summary.md, and the all-or-nothing write."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from wfm.config import Config
+from wfm.domain import (
+    ASSIGNMENT_COLUMNS,
+    COVERAGE_COLUMNS,
+    FORECAST_COLUMNS,
+    REQUIREMENT_COLUMNS,
+    ROSTER_COLUMNS,
+    Agent,
+    ForecastResult,
+    Horizon,
+    PlanResult,
+    RosterResult,
+)
+from wfm.export import csvs, export_plan, report, summarise, xlsx
+
+START = dt.date(2026, 11, 22)  # a Sunday, so one of the two days is a weekend day
+OPEN_HOURS = range(8, 14)
+CHANNELS = ("phone", "chat")
+EXPECTED_FILES = {
+    "forecast.csv",
+    "requirements.csv",
+    "roster.csv",
+    "assignments.csv",
+    "coverage.csv",
+    "wishes.csv",
+    "roster.xlsx",
+    "summary.md",
+    "plots/coverage_phone.png",
+    "plots/coverage_chat.png",
+    "plots/forecast_phone.png",
+    "plots/forecast_chat.png",
+}
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config.model_validate(
+        {
+            "site": {"name": "测试中心"},
+            "planning": {"days": 2, "interval_minutes": 60},
+            "channels": {
+                "phone": {"kind": "voice", "label": "热线", "aht_seconds": 300},
+                "chat": {"kind": "chat", "aht_seconds": 360, "concurrency": 2},
+            },
+            "shifts": [
+                {
+                    "name": "early",
+                    "family": "early",
+                    "length_minutes": 240,
+                    "earliest_start": "08:00",
+                    "latest_start": "10:00",
+                },
+                {
+                    "name": "late",
+                    "family": "late",
+                    "length_minutes": 480,
+                    "earliest_start": "12:00",
+                    "latest_start": "12:00",
+                },
+            ],
+        }
+    )
+
+
+def _required(stamp: pd.Timestamp, channel: str) -> int:
+    return (2 if channel == "phone" else 1) if stamp.hour in OPEN_HOURS else 0
+
+
+def _scheduled(stamp: pd.Timestamp, channel: str) -> int:
+    # Short on phone at 08:00 both days (worst on day one), over on chat at 12:00.
+    if stamp.hour not in OPEN_HOURS:
+        return 0
+    if channel == "phone" and stamp.hour == 8:
+        return 0 if stamp.day == 22 else 1
+    if channel == "chat" and stamp.hour == 12:
+        return 2
+    return _required(stamp, channel)
+
+
+def make_plan(status: str = "FEASIBLE", objective: float = 100.0) -> PlanResult:
+    horizon = Horizon(START, 2, 60)
+    stamps = horizon.intervals()
+    grid = [(t, c) for t in stamps for c in CHANNELS]
+    open_ = [t.hour in OPEN_HOURS for t, _ in grid]
+    forecast = pd.DataFrame(
+        {
+            "interval_start": [t for t, _ in grid],
+            "channel": [c for _, c in grid],
+            "contacts": [12.345678 if o else 0.0 for o in open_],
+            "lower": [10.0 if o else 0.0 for o in open_],
+            "upper": [15.5 if o else 0.0 for o in open_],
+            "aht_seconds": [300.0 if c == "phone" else 360.0 for _, c in grid],
+        }
+    )
+    requirements = forecast[["interval_start", "channel", "contacts", "aht_seconds"]].assign(
+        agents_needed=[_required(t, c) for t, c in grid],
+        staff_needed=[_required(t, c) + 1 for t, c in grid],
+        expected_service_level=[0.81234 if o else np.nan for o in open_],
+        expected_asa_seconds=[9.87654 if o else np.nan for o in open_],
+        occupancy=[0.7 if o else np.nan for o in open_],
+    )
+    required = [_required(t, c) for t, c in grid]
+    scheduled = [_scheduled(t, c) for t, c in grid]
+    coverage = pd.DataFrame(
+        {
+            "interval_start": [t for t, _ in grid],
+            "channel": [c for _, c in grid],
+            "required": required,
+            "scheduled": scheduled,
+            "gap": [s - r for s, r in zip(scheduled, required, strict=True)],
+            "expected_service_level": [
+                (0.5 if s < r else 0.9) if o else np.nan
+                for s, r, o in zip(scheduled, required, open_, strict=True)
+            ],
+        }
+    )
+    day1, day2 = horizon.dates
+    shifts = pd.DataFrame(
+        [
+            ("A1", day1, "08:00", "12:00", 240, "", "张伟", "early", "early"),
+            ("A1", day2, "09:00", "13:00", 240, "", "张伟", "early", "early"),
+            ("A2", day2, "12:00", "20:00", 420, "15:00-16:00", "Li Na", "late", None),
+        ],
+        columns=[*ROSTER_COLUMNS, "agent_name", "shift", "family"],
+    )
+    assignments = pd.DataFrame(
+        {
+            "interval_start": [pd.Timestamp("2026-11-22 08:00"), pd.Timestamp("2026-11-22 09:00")],
+            "agent_id": ["A1", "A1"],
+            "activity": ["phone", "break"],
+        }
+    )
+    wishes = pd.DataFrame(
+        {
+            "agent_id": ["A1", "A2", "A3"],
+            "wish": ["day off 2026-11-23", "shift early on mon", "想休息 sun"],
+            "priority": [3, 3, 1],
+            "granted": [False, True, True],
+            "reason": ["needed for coverage", "", ""],
+        }
+    )
+    roster = RosterResult(
+        status=status,
+        objective=objective,
+        best_bound=objective * 0.98,
+        wall_seconds=1.5,
+        shifts=shifts,
+        assignments=assignments,
+        coverage=coverage,
+        wishes=wishes,
+        penalties={"under_coverage": 80.0, "wishes": 20.0},
+    )
+    backtest = pd.DataFrame(
+        {
+            "channel": ["phone", "chat"],
+            "model": ["ets", "seasonal_naive"],
+            "wape": [0.12, 0.2],
+            "seasonal_naive_wape": [0.18, 0.2],
+            "interval_coverage": [0.8, 0.75],
+            "weeks": [2, 2],
+        }
+    )
+    agents = (
+        Agent(id="A1", name="张伟", team="T1", skills=("phone", "chat")),
+        Agent(id="A2", name="Li Na", team="T1", skills=("phone",), contract="part_time"),
+        Agent(id="A3", name="王芳", skills=("chat",)),
+    )
+    return PlanResult(
+        horizon=horizon,
+        forecast=ForecastResult(forecast, backtest, {"phone": "ets", "chat": "seasonal_naive"}),
+        requirements=requirements,
+        roster=roster,
+        agents=agents,
+        inputs={"history": "data/history.csv", "seed": "1"},
+    )
+
+
+@pytest.fixture
+def exported(tmp_path: Path, config: Config) -> Path:
+    out = tmp_path / "out"
+    export_plan(make_plan(), config, out)
+    return out
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- CSV files --------------------------------------------------------------------------
+
+
+def test_export_writes_every_file_and_returns_their_paths(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "new" / "out"
+    paths = export_plan(make_plan(), config, out)
+    assert _files(out) == EXPECTED_FILES
+    assert {p.relative_to(out).as_posix() for p in paths} == EXPECTED_FILES
+    assert all(p.is_file() for p in paths)
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        ("forecast.csv", FORECAST_COLUMNS),
+        ("requirements.csv", REQUIREMENT_COLUMNS),
+        ("roster.csv", ROSTER_COLUMNS),
+        ("assignments.csv", ASSIGNMENT_COLUMNS),
+        ("coverage.csv", COVERAGE_COLUMNS),
+        ("wishes.csv", report.WISH_COLUMNS),
+    ],
+)
+def test_csv_header_is_exactly_the_contract(exported: Path, name: str, columns: tuple) -> None:
+    first_line = (exported / name).read_text(encoding="utf-8").split("\n", 1)[0]
+    assert first_line == ",".join(columns)
+
+
+def test_csv_values_use_iso_times_plain_dates_and_three_decimals(exported: Path) -> None:
+    forecast = _rows(exported / "forecast.csv")
+    assert forecast[0]["interval_start"] == "2026-11-22T00:00:00"
+    assert forecast[16]["interval_start"] == "2026-11-22T08:00:00"
+    assert forecast[16]["contacts"] == "12.346"
+    requirements = _rows(exported / "requirements.csv")
+    assert requirements[0]["expected_service_level"] == ""  # closed: NaN -> empty
+    assert requirements[16]["expected_asa_seconds"] == "9.877"
+    roster = _rows(exported / "roster.csv")
+    assert [r["date"] for r in roster] == ["2026-11-22", "2026-11-23", "2026-11-23"]
+    assert roster[2]["breaks"] == "15:00-16:00"
+    assert roster[2]["paid_minutes"] == "420"
+    assert _rows(exported / "assignments.csv")[1] == {
+        "interval_start": "2026-11-22T09:00:00",
+        "agent_id": "A1",
+        "activity": "break",
+    }
+
+
+def test_csv_is_plain_utf8_with_chinese_text(exported: Path) -> None:
+    raw = (exported / "wishes.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert "想休息 sun" in raw.decode("utf-8")
+    assert b"\r\n" not in raw
+
+
+def test_zone_aware_times_are_written_as_site_local_time() -> None:
+    frame = pd.DataFrame(
+        {"interval_start": pd.to_datetime(["2026-11-22T00:00:00Z"]), "date": [START]}
+    )
+    formatted = csvs.format_for_csv(frame, "Asia/Shanghai")
+    assert formatted.iloc[0].tolist() == ["2026-11-22T08:00:00", "2026-11-22"]
+
+
+def test_missing_contract_column_is_reported_and_nothing_written(
+    tmp_path: Path, config: Config
+) -> None:
+    plan = make_plan()
+    broken = replace(plan, requirements=plan.requirements.drop(columns=["occupancy"]))
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="requirements: .*occupancy"):
+        export_plan(broken, config, out)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- roster.xlsx ------------------------------------------------------------------------
+
+
+def test_workbook_has_the_planner_sheets_in_order(exported: Path) -> None:
+    book = openpyxl.load_workbook(exported / "roster.xlsx")
+    assert book.sheetnames == ["Summary", "Roster", "Coverage", "Agents", "Wishes", "Inputs"]
+    assert all(len(name) <= 31 for name in book.sheetnames)
+
+
+def test_roster_grid_matches_roster_csv(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Roster"]
+    header = [c.value for c in sheet[1]]
+    assert header == [
+        "ID", "Name", "Team", "Skills", "Contract", "Sun 11-22", "Mon 11-23", "Days", "Paid hours",
+    ]  # fmt: skip
+    expected = {
+        (r["agent_id"], r["date"]): f"{r['shift_start']}-{r['shift_end']}"
+        for r in _rows(exported / "roster.csv")
+    }
+    days = {"Sun 11-22": "2026-11-22", "Mon 11-23": "2026-11-23"}
+    seen = set()
+    for row in sheet.iter_rows(min_row=2, max_row=4):
+        values = {header[i]: cell.value for i, cell in enumerate(row)}
+        for label, date in days.items():
+            key = (values["ID"], date)
+            assert values[label] == expected.get(key, "OFF"), key
+            seen.add(key)
+    assert set(expected) <= seen
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref == "A1:I4"
+
+
+def test_roster_grid_rows_carry_agent_details_and_paid_hours(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Roster"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=4)]
+    assert [r[:5] for r in rows] == [
+        ["A1", "张伟", "T1", "phone, chat", "full_time"],
+        ["A2", "Li Na", "T1", "phone", "part_time"],
+        ["A3", "王芳", None, "chat", "full_time"],
+    ]
+    assert [(r[7], r[8]) for r in rows] == [(2, 8.0), (1, 7.0), (0, 0.0)]
+
+
+def test_roster_cells_are_coloured_by_shift_family(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Roster"]
+
+    def colour(ref: str) -> str:
+        return str(sheet[ref].fill.fgColor.rgb)[-6:]
+
+    assert colour("F2") == xlsx.FAMILY_COLOURS["early"][1:]
+    # A2's shift has no family in the frame; the template in the config supplies "late".
+    assert colour("G3") == xlsx.FAMILY_COLOURS["late"][1:]
+    assert colour("F4") == xlsx.OFF_COLOUR[1:]
+
+
+def test_coverage_sheet_matches_coverage_frame(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Coverage"]
+    assert sheet["A1"].value == "Interval"
+    assert sheet["D1"].value == "热线 (phone)"
+    assert sheet["H1"].value == "chat (chat)"
+    assert [c.value for c in sheet[2]] == [
+        "Interval start", "Day", "Time", *xlsx.COVERAGE_FIELDS, *xlsx.COVERAGE_FIELDS,
+    ]  # fmt: skip
+    coverage = make_plan().roster.coverage.set_index(["interval_start", "channel"])
+    data = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert len(data) == 2 * len(OPEN_HOURS)  # closed night hours are left out
+    for row in data:
+        stamp = pd.Timestamp(row[0])
+        assert row[1] == stamp.strftime("%a %m-%d") and row[2] == stamp.strftime("%H:%M")
+        for k, channel in enumerate(CHANNELS):
+            want = coverage.loc[(stamp, channel)]
+            got = row[3 + 4 * k : 7 + 4 * k]
+            assert list(got) == [
+                want["required"], want["scheduled"], want["gap"], want["expected_service_level"],
+            ]  # fmt: skip
+    rules = {
+        str(rng.sqref): [r.operator for r in rng.rules] for rng in sheet.conditional_formatting
+    }
+    assert rules["F3:F14"] == ["lessThan"]
+    assert rules["J3:J14"] == ["lessThan"]
+    assert len(sheet._charts) == 2
+
+
+def test_summary_sheet_headline_figures(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Summary"]
+    figures = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
+    assert figures["Planning week"] == "2026-11-22 to 2026-11-23 (ISO week 47)"
+    assert figures["Agents rostered / total"] == "2 / 3"
+    assert figures["Total paid hours"] == 15.0
+    assert figures["Under-staffed intervals (gap < 0)"] == 2
+    assert figures["Wishes granted / total"] == "2 / 3"
+    assert figures["Solver status"] == "FEASIBLE"
+    assert figures["Gap"] == pytest.approx(0.02)
+    assert figures["Solve time (s)"] == 1.5
+    # the per-channel table follows its header row
+    labels = [row[0] for row in sheet.iter_rows(values_only=True)]
+    phone = list(sheet.iter_rows(values_only=True))[labels.index("phone")]
+    assert phone[:6] == ("phone", "热线", 24.0, 21.0, pytest.approx(21 / 24), 2)
+    assert phone[8:11] == ("ets", 0.12, 0.18)
+
+
+def test_agents_and_wishes_sheets(exported: Path) -> None:
+    book = openpyxl.load_workbook(exported / "roster.xlsx")
+    agents = list(book["Agents"].iter_rows(values_only=True))
+    assert agents[0][:8] == (
+        "ID", "Name", "Team", "Contract", "Paid hours", "Shifts", "Weekend shifts",
+        "Evening shifts (end after 19:00)",
+    )  # fmt: skip
+    by_id = {row[0]: row for row in agents[1:]}
+    assert by_id["A1"][4:] == (8.0, 2, 1, 0, 0, 1, 0, 3)
+    assert by_id["A2"][4:] == (7.0, 1, 0, 1, 1, 0, 3, 0)
+    assert by_id["A3"][4:] == (0.0, 0, 0, 0, 1, 0, 1, 0)
+    wishes = list(book["Wishes"].iter_rows(values_only=True))
+    assert wishes[0] == ("Agent ID", "Name", "Wish", "Priority", "Granted", "Reason")
+    assert wishes[1] == ("A1", "张伟", "day off 2026-11-23", 3, "no", "needed for coverage")
+    assert len(wishes) == 4
+
+
+def test_inputs_sheet_lists_inputs_channels_and_shifts(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Inputs"]
+    first_column = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert {
+        "history",
+        "seed",
+        "Channels",
+        "Shift templates",
+        "phone",
+        "chat",
+        "early",
+        "late",
+    } <= set(first_column)
+    phone = list(sheet.iter_rows(values_only=True))[first_column.index("phone")]
+    assert phone[:5] == ("phone", "热线", "voice", "08:00-21:00", 0.8)
+
+
+# --- summary.md and figures ------------------------------------------------------------------
+
+
+def test_summary_markdown_names_status_gap_and_worst_intervals(exported: Path) -> None:
+    text = (exported / "summary.md").read_text(encoding="utf-8")
+    assert "FEASIBLE" in text
+    assert "gap 2.00 %" in text
+    assert "| Sun 2026-11-22 08:00 | phone | 2 | 0 | -2 |" in text
+    assert "| Mon 2026-11-23 08:00 | phone | 2 | 1 | -1 |" in text
+    assert "2 of 3 granted" in text
+    for plot in ("coverage_phone", "forecast_chat"):
+        assert f"(plots/{plot}.png)" in text
+        assert (exported / "plots" / f"{plot}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_summarise_computes_coverage_service_level_and_wishes(config: Config) -> None:
+    summary = summarise(make_plan(), config)
+    assert summary.coverage_share == pytest.approx((21 + 12) / (24 + 12))
+    phone, chat = summary.channels
+    assert (phone.required_agent_hours, phone.scheduled_agent_hours) == (24.0, 21.0)
+    # equal workloads: 2 of 12 open phone intervals at 0.5, the rest at 0.9
+    assert phone.expected_service_level == pytest.approx((2 * 0.5 + 10 * 0.9) / 12)
+    assert chat.understaffed_intervals == 0 and chat.coverage_share == 1.0
+    assert summary.worst_intervals["gap"].tolist() == [-2, -1]
+    assert summary.wishes_by_priority.to_dict("records") == [
+        {"priority": 3, "granted": 1, "total": 2},
+        {"priority": 1, "granted": 1, "total": 1},
+    ]
+
+
+def test_service_level_is_weighted_by_workload(config: Config) -> None:
+    plan = make_plan()
+    busy = plan.requirements["interval_start"].dt.hour == 8
+    heavier = plan.requirements.assign(
+        contacts=np.where(busy, 100.0, plan.requirements["contacts"])
+    )
+    phone = summarise(replace(plan, requirements=heavier), config).channels[0]
+    expected = (2 * 100 * 0.5 + 10 * 12.345678 * 0.9) / (2 * 100 + 10 * 12.345678)
+    assert phone.expected_service_level == pytest.approx(expected)
+    assert not math.isnan(phone.expected_service_level)
+
+
+# --- atomic write ---------------------------------------------------------------------------
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("disk on fire")
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [(xlsx, "write_workbook"), (report, "write_plots"), (report, "write_summary")],
+)
+def test_failure_midway_leaves_out_dir_untouched(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch, module: object, name: str
+) -> None:
+    out = tmp_path / "out"
+    export_plan(make_plan(status="OPTIMAL"), config, out)
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    before = _snapshot(out)
+    monkeypatch.setattr(module, name, _boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        export_plan(make_plan(status="FEASIBLE", objective=555.0), config, out)
+    assert _snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
+
+
+def test_failure_before_first_export_creates_nothing(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx, "write_workbook", _boom)
+    with pytest.raises(RuntimeError):
+        export_plan(make_plan(), config, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rerun_overwrites_cleanly(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "out"
+    export_plan(make_plan(status="FEASIBLE"), config, out)
+    (out / "plots" / "coverage_email.png").write_bytes(b"stale")  # a channel since removed
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    export_plan(make_plan(status="OPTIMAL", objective=50.0), config, out)
+    assert _files(out) == EXPECTED_FILES | {"notes.txt"}
+    text = (out / "summary.md").read_text(encoding="utf-8")
+    assert "OPTIMAL" in text and "FEASIBLE" not in text
+    summary = openpyxl.load_workbook(out / "roster.xlsx")["Summary"]
+    figures = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row[0]}
+    assert figures["Objective"] == 50.0
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

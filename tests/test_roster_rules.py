@@ -1,0 +1,258 @@
+"""One tiny situation per roster rule: each test fails if its rule is taken out of the model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from ortools.sat.python import cp_model
+from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
+
+from wfm.roster import build_roster_problem, solve_roster
+from wfm.roster.model import build_model, default_rules
+from wfm.roster.problem import check_feasible_inputs
+from wfm.errors import WfmInputError
+
+
+def solve(config, team, need, preferences=None, without: str | None = None):
+    problem = build_roster_problem(
+        config, team, preferences or {}, requirements(config, need), horizon_of(config)
+    )
+    if without is None:
+        return solve_roster(problem, config.solver)
+    # Solving without one rule shows the situation really exercises it.
+    v = build_model(problem, [(n, r) for n, r in default_rules() if n != without])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(v.model) == cp_model.OPTIMAL
+    return {
+        (problem.agents[a].id, problem.options[o].day, problem.options[o].template)
+        for (a, o), var in v.x.items()
+        if solver.value(var)
+    }
+
+
+def shifts_of(result) -> set[tuple[str, int, str]]:
+    start = result.shifts.date.min()
+    return {
+        (row.agent_id, (row.date - start).days if len(result.shifts) else 0, row.shift)
+        for row in result.shifts.itertuples()
+    }
+
+
+def worked(result) -> set[tuple[str, str, str]]:
+    return {(r.agent_id, str(r.date), r.shift) for r in result.shifts.itertuples()}
+
+
+def test_one_shift_per_day():
+    config = tiny_config(planning={"days": 7})
+    need = {("phone", 0, h): 1 for h in (8, 9, 10, 11, 16, 17, 18, 19)}
+    result = solve(config, agents(("a1", ("phone",))), need)
+    assert len(result.shifts) == 1
+    assert len(solve(config, agents(("a1", ("phone",))), need, without="one_shift_per_day")) == 2
+
+
+def test_breaks_are_taken_inside_their_window():
+    config = tiny_config(
+        planning={"days": 1},
+        shifts=[{"name": "long", "length_minutes": 360, "earliest_start": "08:00",
+                 "latest_start": "08:00", "breaks": [{"name": "lunch", "length_minutes": 60,
+                 "earliest_start_after_minutes": 180, "latest_start_after_minutes": 240}]}],
+    )
+    need = {("phone", 0, h): 1 for h in range(8, 14)}
+    result = solve(config, agents(("a1", ("phone",))), need)
+    assert result.shifts.breaks.tolist() in (["11:00-12:00"], ["12:00-13:00"])
+    lunch = result.assignments[result.assignments.activity == "break"]
+    assert len(lunch) == 1
+    # One of six required hours is lost to lunch: exactly one head-hour short.
+    assert result.penalties["under_coverage"] == pytest.approx(100)
+
+
+def test_contract_minimum_hours_make_an_agent_work_without_demand():
+    config = tiny_config(
+        planning={"days": 7},
+        contracts={"part": {"min_hours_per_week": 8, "max_hours_per_week": 8,
+                            "max_days_per_week": 7}},
+    )
+    team = agents(("a1", ("phone",)), contract="part")
+    result = solve(config, team, {})
+    assert result.shifts.paid_minutes.sum() == 8 * 60
+    assert solve(config, team, {}, without="contract_hours") == set()
+
+
+def test_contract_maximum_hours_cap_work_despite_demand():
+    config = tiny_config(
+        contracts={"part": {"min_hours_per_week": 0, "max_hours_per_week": 14,
+                            "max_days_per_week": 7}},
+    )
+    # 14 h a week prorated to the 2-day horizon is 4 h: one 4-hour shift.
+    need = {("phone", d, h): 1 for d in (0, 1) for h in (8, 9, 10, 11)}
+    team = agents(("a1", ("phone",)), contract="part")
+    assert len(solve(config, team, need).shifts) == 1
+    assert len(solve(config, team, need, without="contract_hours")) == 2
+
+
+def test_max_working_days():
+    config = tiny_config(
+        contracts={"flex": {"min_hours_per_week": 0, "max_hours_per_week": 40,
+                            "max_days_per_week": 3}},
+    )
+    # 3 days a week prorated to 2 days rounds up to 1 (ceil(3 * 2 / 7)).
+    need = {("phone", d, h): 1 for d in (0, 1) for h in (8, 9, 10, 11)}
+    team = agents(("a1", ("phone",)))
+    assert len(solve(config, team, need).shifts) == 1
+    assert len(solve(config, team, need, without="max_working_days")) == 2
+
+
+def test_min_rest_between_late_and_next_early():
+    config = tiny_config(rules={"min_rest_hours": 13})
+    # Late day 0 ends 20:00; early day 1 starts 08:00 = 12 h rest < 13 h.
+    need = {("phone", 0, h): 1 for h in (16, 17, 18, 19)}
+    need |= {("phone", 1, h): 1 for h in (8, 9, 10, 11)}
+    team = agents(("a1", ("phone",)))
+    assert len(solve(config, team, need).shifts) == 1
+    assert len(solve(config, team, need, without="min_rest_between_shifts")) == 2
+
+
+def test_agents_only_serve_channels_they_are_skilled_for():
+    config = tiny_config(planning={"days": 1})
+    need = {("chat", 0, h): 1 for h in (8, 9, 10, 11)}
+    result = solve(config, agents(("a1", ("phone",)), ("a2", ("chat",))), need)
+    assert set(result.shifts.agent_id) == {"a2"}
+    assert set(result.assignments.activity) == {"chat"}
+    assert result.penalties["under_coverage"] == 0
+
+
+def test_multi_skilled_agent_is_split_to_where_demand_is():
+    config = tiny_config(planning={"days": 1})
+    need = {("phone", 0, 8): 1, ("phone", 0, 9): 1, ("chat", 0, 10): 1, ("chat", 0, 11): 1}
+    result = solve(config, agents(("a1", ("phone", "chat"))), need)
+    activity = dict(zip(result.assignments.interval_start.dt.hour, result.assignments.activity,
+                        strict=True))
+    assert activity == {8: "phone", 9: "phone", 10: "chat", 11: "chat"}
+
+
+def test_under_coverage_penalty_counts_missing_head_hours():
+    config = tiny_config(planning={"days": 1})
+    need = {("phone", 0, h): 2 for h in (8, 9, 10, 11)}
+    result = solve(config, agents(("a1", ("phone",))), need)
+    assert result.penalties["under_coverage"] == pytest.approx(4 * 100)
+    assert (result.coverage.gap < 0).sum() == 4
+
+
+def test_over_coverage_penalty_counts_surplus_head_hours():
+    config = tiny_config(
+        planning={"days": 1},
+        contracts={"flex": {"min_hours_per_week": 1, "max_hours_per_week": 40,
+                            "max_days_per_week": 7}},
+    )
+    result = solve(config, agents(("a1", ("phone",))), {})
+    assert result.penalties["over_coverage"] == pytest.approx(4 * 5)
+
+
+def test_peak_periods_get_the_scarce_agent():
+    need = {("phone", 0, h): 1 for h in (8, 9, 10, 11)}
+    need |= {("phone", 0, h): 1 for h in (16, 17, 18)}
+    team = agents(("a1", ("phone",)))
+    plain = tiny_config(planning={"days": 1})
+    assert set(solve(plain, team, need).shifts["shift"]) == {"early"}
+    peaked = tiny_config(
+        planning={"days": 1},
+        peaks={"daily": [{"days": ["mon"], "start": "16:00", "end": "19:00", "weight": 2}]},
+    )
+    assert set(solve(peaked, team, need).shifts["shift"]) == {"late"}
+
+
+def test_unavailability_is_hard():
+    config = tiny_config(planning={"days": 1})
+    need = {("phone", 0, h): 1 for h in (16, 17, 18, 19)}
+    unavailable = {"a1": prefs("a1", unavailable=[{"day": "mon", "time": "17:00-18:00",
+                                                    "reason": "childcare"}])}
+    result = solve(config, agents(("a1", ("phone",))), need, unavailable)
+    assert result.shifts.empty
+    assert result.penalties["under_coverage"] == pytest.approx(400)
+
+
+def test_wanted_shift_is_granted_against_a_small_over_coverage_cost():
+    config = tiny_config(planning={"days": 1})
+    wish = {"a1": prefs("a1", wishes=[{"shift": "late", "day": "mon", "priority": 2}])}
+    result = solve(config, agents(("a1", ("phone",))), {}, wish)
+    assert set(result.shifts["shift"]) == {"late"}
+    assert result.wishes.granted.tolist() == [True]
+    assert solve(config, agents(("a1", ("phone",))), {}, wish, without="wishes") == set()
+
+
+def test_day_off_wish_moves_work_to_a_colleague():
+    config = tiny_config(
+        planning={"days": 2},
+        contracts={"flex": {"min_hours_per_week": 0, "max_hours_per_week": 40,
+                            "max_days_per_week": 7},
+                   "fixed": {"min_hours_per_week": 14, "max_hours_per_week": 14,
+                             "max_days_per_week": 7}},
+    )
+    need = {("phone", 1, h): 1 for h in (8, 9, 10, 11)}
+    # a1 must work one 4-hour shift; Tuesday needs one head. Without the wish a1 takes it.
+    team = [*agents(("a1", ("phone",)), contract="fixed"), *agents(("a2", ("phone",)))]
+    wishes = {"a1": prefs("a1", wishes=[{"day_off": "tue", "priority": 5}])}
+    result = solve(config, team, need, wishes)
+    assert {(a, d) for a, d, _ in worked(result)} == {("a1", "2026-11-23"), ("a2", "2026-11-24")}
+    assert result.wishes.granted.tolist() == [True]
+    assert solve(config, team, need, wishes, without="wishes") == {("a1", 1, "early")}
+
+
+def test_denied_wish_is_reported_with_the_reason():
+    config = tiny_config(planning={"days": 1})
+    need = {("phone", 0, h): 1 for h in (8, 9, 10, 11)}
+    wishes = {"a1": prefs("a1", wishes=[{"avoid_shift": "early", "day": "mon", "priority": 1}])}
+    result = solve(config, agents(("a1", ("phone",))), need, wishes)
+    row = result.wishes.iloc[0]
+    assert not row.granted
+    assert "outweighed" in row.reason and "2026-11-23" in row.reason
+
+
+def test_start_window_wish():
+    config = tiny_config(planning={"days": 1})
+    need = {("phone", 0, h): 1 for h in (8, 9, 10, 11, 16, 17, 18, 19)}
+    team = agents(("a1", ("phone",)))
+    wish = {"a1": prefs("a1", wishes=[{"start_window": "12:00-17:00", "day": "mon",
+                                       "priority": 1}])}
+    # Both shifts cover 4 needed hours; only the wish decides.
+    assert set(solve(config, team, need, wish).shifts["shift"]) == {"late"}
+
+
+def test_impossible_contract_is_reported_with_the_agent():
+    config = tiny_config(
+        planning={"days": 7},
+        contracts={"flex": {"min_hours_per_week": 30, "max_hours_per_week": 40,
+                            "max_days_per_week": 5}},
+    )
+    problem = build_roster_problem(
+        config, agents(("a1", ("phone",))), {}, requirements(config, {}), horizon_of(config)
+    )
+    with pytest.raises(WfmInputError, match="agent a1"):
+        check_feasible_inputs(problem)
+
+
+def test_hard_conflict_names_the_rules():
+    config = tiny_config(
+        planning={"days": 2},
+        contracts={"flex": {"min_hours_per_week": 28, "max_hours_per_week": 40,
+                            "max_days_per_week": 7}},
+        rules={"min_rest_hours": 30},
+    )
+    # 28 h prorated to 2 days = 8 h = both days, but 30 h rest forbids two days in a row.
+    problem = build_roster_problem(
+        config, agents(("a1", ("phone",))), {}, requirements(config, {}), horizon_of(config)
+    )
+    with pytest.raises(WfmInputError) as info:
+        solve_roster(problem, config.solver)
+    message = str(info.value)
+    assert "contract_hours" in message and "min_rest_between_shifts" in message
+
+
+def test_same_inputs_and_seed_give_the_same_roster():
+    config = tiny_config(planning={"days": 2})
+    need = {("phone", d, h): 2 for d in (0, 1) for h in range(8, 20)}
+    team = agents(*((f"a{i}", ("phone", "chat")) for i in range(6)))
+    first = solve(config, team, need)
+    second = solve(config, team, need)
+    pd.testing.assert_frame_equal(first.assignments, second.assignments)
