@@ -36,7 +36,7 @@ OUTAGE_DAY = dt.date(2025, 8, 14)  # telephony/CRM outage: no data recorded that
 CHANNELS = ("phone", "chat", "social")
 
 # Average contacts on a weekday (Mon-Fri), over the whole history (growth is centred on it).
-WEEKDAY_LEVEL = {"phone": 2200.0, "chat": 1100.0, "social": 370.0}
+WEEKDAY_LEVEL = {"phone": 1600.0, "chat": 800.0, "social": 270.0}
 # Day-of-week factors relative to the weekday average (Mon..Sun); weekends ~65 %.
 WEEKDAY_FACTOR = np.array([1.12, 1.02, 1.00, 0.98, 0.93, 0.67, 0.63])
 WEEKDAY_FACTOR[:5] /= WEEKDAY_FACTOR[:5].mean()

@@ -481,8 +481,13 @@ def test_failure_midway_leaves_out_dir_untouched(
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     before = _snapshot(out)
     monkeypatch.setattr(module, name, _boom)
+    rerun = make_plan(status="FEASIBLE", objective=555.0)
+    # every file of the rerun differs from the first run's, so any early write would show
+    rerun = replace(
+        rerun, forecast=replace(rerun.forecast, frame=rerun.forecast.frame.assign(contacts=1.0))
+    )
     with pytest.raises(RuntimeError, match="disk on fire"):
-        export_plan(make_plan(status="FEASIBLE", objective=555.0), config, out)
+        export_plan(rerun, config, out)
     assert _snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
 

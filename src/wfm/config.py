@@ -290,9 +290,11 @@ class ObjectiveWeights(Frozen):
 class SolverConfig(Frozen):
     time_limit_seconds: float = Field(60, gt=0)
     seed: int = 1
-    workers: int = Field(2, ge=1, le=64)
+    workers: int = Field(2, ge=1, le=64, description="parallel search workers when not deterministic")
     deterministic: bool = Field(
-        True, description="reproducible runs: the same inputs and seed give the same roster"
+        True,
+        description="reproducible runs: one worker on CP-SAT's deterministic clock, so the same "
+        "inputs and seed give the same roster",
     )
 
 

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from wfm.config import Config
+from wfm.config import ChannelKind, Config
 from wfm.domain import PlanResult
 from wfm.timeutil import parse_clock
 
@@ -78,6 +81,14 @@ def channel_order(plan: PlanResult, config: Config) -> list[str]:
     return [str(c) for c in seen]
 
 
+def service_target(config: Config, channel: str) -> float | None:
+    """The 'share answered in time' goal; deferred channels answer by deadline instead."""
+    settings = config.channels.get(channel)
+    if settings is None or settings.kind is ChannelKind.DEFERRED:
+        return None
+    return settings.service.target
+
+
 def wishes_frame(plan: PlanResult) -> pd.DataFrame:
     """The roster's wishes, with the contract columns even when no wish was made."""
     wishes = plan.roster.wishes
@@ -107,7 +118,7 @@ def summarise(plan: PlanResult, config: Config) -> PlanSummary:
                 coverage_share=_coverage_share(rows),
                 understaffed_intervals=int((rows["gap"] < 0).sum()),
                 expected_service_level=_weighted_service_level(rows, plan.requirements),
-                service_target=settings.service.target if settings else None,
+                service_target=service_target(config, channel),
                 forecast_model=plan.forecast.model_names.get(channel, model),
                 backtest_wape=wape,
                 seasonal_naive_wape=naive,
@@ -383,7 +394,7 @@ def render_summary_markdown(
         ]
     if plots:
         lines += ["", "## Plots", ""]
-        lines += [f"![{p.stem}]({p.as_posix()})" for p in plots]
+        lines += [f"![{p.stem}]({p.as_posix()})\n" for p in plots]
     if plan.inputs:
         lines += ["", "## Made from", ""]
         lines += [f"- {key}: {_cell(value)}" for key, value in plan.inputs.items()]
@@ -397,6 +408,21 @@ def plot_name(kind: str, channel: str) -> str:
     """A file name that is safe on every file system, whatever the channel is called."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", channel).strip("._") or "channel"
     return f"{kind}_{safe}.png"
+
+
+def _step_mask(short: pd.Series) -> np.ndarray:
+    # With step="post" an interval's value spans to the next point, so a lone short
+    # interval needs its right neighbour in the mask or it fills a zero-width sliver.
+    return (short | short.shift(1, fill_value=False)).to_numpy(dtype=bool)
+
+
+def _style_time_axis(ax: Axes) -> None:
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
 
 
 def write_plots(plan: PlanResult, config: Config, directory: Path) -> list[Path]:
@@ -420,7 +446,7 @@ def write_plots(plan: PlanResult, config: Config, directory: Path) -> list[Path]
                 times,
                 rows["scheduled"],
                 rows["required"],
-                where=(rows["scheduled"] < rows["required"]).to_numpy(),
+                where=_step_mask(rows["scheduled"] < rows["required"]),
                 step="post",
                 color="#C00000",
                 alpha=0.3,
@@ -429,7 +455,7 @@ def write_plots(plan: PlanResult, config: Config, directory: Path) -> list[Path]
             ax.set_title(f"{channel}: agents required vs scheduled")
             ax.set_ylabel("agents")
             ax.legend(loc="upper right")
-            ax.grid(alpha=0.3)
+            _style_time_axis(ax)
             path = directory / plot_name("coverage", channel)
             fig.savefig(path, dpi=100)
             written.append(path)
@@ -450,7 +476,7 @@ def write_plots(plan: PlanResult, config: Config, directory: Path) -> list[Path]
             ax.set_title(f"{channel}: contacts per interval")
             ax.set_ylabel("contacts")
             ax.legend(loc="upper right")
-            ax.grid(alpha=0.3)
+            _style_time_axis(ax)
             path = directory / plot_name("forecast", channel)
             fig.savefig(path, dpi=100)
             written.append(path)

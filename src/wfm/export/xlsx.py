@@ -17,13 +17,14 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from wfm.config import Config
+from wfm.config import ChannelKind, Config
 from wfm.domain import PlanResult
 from wfm.export.report import (
     PlanSummary,
     agent_table,
     channel_order,
     interval_label,
+    service_target,
     wishes_frame,
 )
 from wfm.timeutil import WEEKDAYS
@@ -374,7 +375,7 @@ def _coverage_sheet(book: Workbook, plan: PlanResult, config: Config, formats: _
             2, col + 2, last_row, col + 2,
             {"type": "cell", "criteria": "<", "value": 0, "format": formats.short},
         )  # fmt: skip
-        target = config.channels[channel].service.target if channel in config.channels else None
+        target = service_target(config, channel)
         if target is not None:
             sheet.conditional_format(
                 2, col + 3, last_row, col + 3,
@@ -528,9 +529,11 @@ def _inputs_sheet(book: Workbook, plan: PlanResult, config: Config, formats: _Fo
                 c.label or "",
                 c.kind.value,
                 _hours_text(c.hours),
-                c.service.target,
-                c.service.answer_seconds,
-                c.service.asa_seconds,
+                *(
+                    (None, None, None)
+                    if c.kind is ChannelKind.DEFERRED
+                    else (c.service.target, c.service.answer_seconds, c.service.asa_seconds)
+                ),
                 c.response_minutes,
                 c.concurrency,
                 c.max_occupancy,
@@ -570,8 +573,8 @@ def _inputs_sheet(book: Workbook, plan: PlanResult, config: Config, formats: _Fo
                 t.start_step_minutes,
                 "all" if set(t.days) == set(WEEKDAYS) else ", ".join(t.days),
                 "; ".join(
-                    f"{b.name} {b.length_minutes} min, {b.earliest_start_after_minutes}-"
-                    f"{b.latest_start_after_minutes} min in{'' if not b.paid else ', paid'}"
+                    f"{b.name} {b.length_minutes} min, starts {b.earliest_start_after_minutes}-"
+                    f"{b.latest_start_after_minutes} min after start{', paid' if b.paid else ''}"
                     for b in t.breaks
                 ),
             ]

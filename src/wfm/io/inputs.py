@@ -169,7 +169,7 @@ def history_notices(history: pd.DataFrame, horizon: Horizon, name: str) -> list[
             )
             continue
         # A centre's weekly closed days are not gaps: only count days of weekdays it normally works.
-        usual = set(pd.Series(days.weekday).value_counts().loc[lambda s: s >= 2].index)
+        usual = set(pd.Series(days.day_of_week).value_counts().loc[lambda s: s >= 2].index)
         expected = pd.date_range(days[0], days[-1], freq="D")
         gaps = [d for d in expected if d.weekday() in usual and d not in set(days)]
         if gaps:

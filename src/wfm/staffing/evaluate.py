@@ -1,0 +1,69 @@
+"""The service a roster is expected to deliver: Erlang figures at the heads it schedules."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from wfm.calendar_days import closed_dates, open_mask
+from wfm.config import ChannelKind, Config
+from wfm.domain import RosterResult
+from wfm.staffing.deferred import evaluate_backlog
+from wfm.staffing.erlang import evaluate_staffing, traffic_erlangs
+
+
+def productive_agents(scheduled: np.ndarray, shrinkage: float) -> np.ndarray:
+    """Heads on the roster -> agents on contacts; rounded down, the cautious reading."""
+    return np.floor(scheduled * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+
+
+def evaluate_coverage(
+    roster: RosterResult, requirements: pd.DataFrame, config: Config
+) -> RosterResult:
+    """Fill `expected_service_level` in the roster's coverage from the forecast workload."""
+    coverage = roster.coverage.copy()
+    keyed = requirements.set_index(["interval_start", "channel"])
+    interval_seconds = config.planning.interval_minutes * 60.0
+    levels = np.full(len(coverage), np.nan)
+    stamps = pd.DatetimeIndex(requirements.interval_start)
+    closed = closed_dates(config, stamps.min().date(), stamps.max().date() + dt.timedelta(days=1))
+    for name, channel in config.channels.items():
+        rows = np.flatnonzero((coverage.channel == name).to_numpy())
+        if not rows.size:
+            continue
+        part = coverage.iloc[rows]
+        index = pd.MultiIndex.from_arrays([part.interval_start, part.channel])
+        demand = keyed.reindex(index)
+        contacts = demand.contacts.fillna(0).to_numpy(dtype=float)
+        aht = demand.aht_seconds.fillna(channel.aht_seconds).to_numpy(dtype=float)
+        agents = productive_agents(part.scheduled.to_numpy(dtype=float), channel.shrinkage)
+        if channel.kind is ChannelKind.DEFERRED:
+            assert channel.response_minutes is not None
+            # The backlog model needs the channel's whole, evenly spaced timeline.
+            full = requirements[requirements.channel == name].sort_values("interval_start")
+            heads = pd.Series(agents, index=part.interval_start.to_numpy())
+            on_roster = heads.reindex(full.interval_start.to_numpy()).fillna(0).to_numpy()
+            result = evaluate_backlog(
+                on_roster.astype(np.int64),
+                full.contacts.to_numpy(dtype=float),
+                full.aht_seconds.fillna(channel.aht_seconds).to_numpy(dtype=float),
+                open_mask(channel, pd.DatetimeIndex(full.interval_start), closed),
+                interval_seconds,
+                channel.response_minutes * 60.0,
+                channel.max_occupancy,
+            )
+            by_time = pd.Series(result.expected_service_level, index=full.interval_start.to_numpy())
+            levels[rows] = by_time.reindex(part.interval_start.to_numpy()).to_numpy()
+            continue
+        traffic = traffic_erlangs(contacts, aht, interval_seconds)
+        answer = channel.service.answer_seconds
+        if channel.kind is ChannelKind.CHAT:
+            result = evaluate_staffing(agents * channel.concurrency, traffic, aht, answer)
+        else:
+            result = evaluate_staffing(agents, traffic, aht, answer)
+        levels[rows] = result.expected_service_level
+    coverage["expected_service_level"] = levels
+    return dataclasses.replace(roster, coverage=coverage)
