@@ -56,7 +56,9 @@ def violations(
             found.append(f"unknown agent {row.agent_id}")
             continue
         date = row.date if isinstance(row.date, dt.date) else dt.date.fromisoformat(str(row.date))
-        start = dt.datetime.combine(date, dt.time()) + dt.timedelta(minutes=_minutes(row.shift_start))
+        start = dt.datetime.combine(date, dt.time()) + dt.timedelta(
+            minutes=_minutes(row.shift_start)
+        )
         matches = []
         contract = config.contracts[agent.contract]
         for t in templates.values():
@@ -72,17 +74,23 @@ def violations(
             ):
                 matches.append(t)
         if not matches:
-            found.append(f"{row.agent_id} {date}: {row.shift_start}-{row.shift_end} fits no template")
+            found.append(
+                f"{row.agent_id} {date}: {row.shift_start}-{row.shift_end} fits no template"
+            )
             continue
         template = matches[0]
         end = start + dt.timedelta(minutes=template.length_minutes)
         worked[row.agent_id].append((start, end, int(row.paid_minutes)))
         if int(row.paid_minutes) != template.paid_minutes:
-            found.append(f"{row.agent_id} {date}: paid {row.paid_minutes} != {template.paid_minutes}")
+            found.append(
+                f"{row.agent_id} {date}: paid {row.paid_minutes} != {template.paid_minutes}"
+            )
         # Breaks: one per rule, the right length, starting inside the rule's window.
         texts = [b for b in str(row.breaks or "").split(";") if b and b != "nan"]
         if len(texts) != len(template.breaks):
-            found.append(f"{row.agent_id} {date}: {len(texts)} breaks, template has {len(template.breaks)}")
+            found.append(
+                f"{row.agent_id} {date}: {len(texts)} breaks, template has {len(template.breaks)}"
+            )
         on_break = set()
         for text, rule in zip(sorted(texts), template.breaks, strict=False):
             b_start, b_end = (_minutes(x) for x in text.split("-"))
@@ -107,16 +115,24 @@ def violations(
             found.append(f"{agent_id}: more than one shift on a day")
         paid_hours = sum(p for _, _, p in shifts) / 60
         share = len(dates) / 7
-        if not contract.min_hours_per_week * share - 1e-6 <= paid_hours <= contract.max_hours_per_week * share + 1e-6:
+        if (
+            not contract.min_hours_per_week * share - 1e-6
+            <= paid_hours
+            <= contract.max_hours_per_week * share + 1e-6
+        ):
             found.append(f"{agent_id}: {paid_hours} paid hours outside the contract")
         if len(shifts) > -(-contract.max_days_per_week * len(dates) // 7):
-            found.append(f"{agent_id}: {len(shifts)} working days, max {contract.max_days_per_week}")
+            found.append(
+                f"{agent_id}: {len(shifts)} working days, max {contract.max_days_per_week}"
+            )
         for (_, end, _), (start, _, _) in zip(shifts, shifts[1:], strict=False):
             if (start - end).total_seconds() / 3600 < config.rules.min_rest_hours:
                 found.append(f"{agent_id}: only {(start - end)} rest before {start}")
         prefs = preferences.get(agent_id)
         for item in prefs.unavailable if prefs else ():
-            window = (0, 1440) if item.time is None else tuple(_minutes(x) for x in item.time.split("-"))
+            window = (
+                (0, 1440) if item.time is None else tuple(_minutes(x) for x in item.time.split("-"))
+            )
             for date in _days_of(item.days, dates):
                 block_start = dt.datetime.combine(date, dt.time()) + dt.timedelta(minutes=window[0])
                 block_end = dt.datetime.combine(date, dt.time()) + dt.timedelta(minutes=window[1])

@@ -15,47 +15,109 @@ CONFIG = {
     "agents": "data/agents.yaml",
     "preferences": "data/preferences",
     "channels": {
-        "phone": {"kind": "voice", "aht_seconds": 300, "hours": "09:00-18:00",
-                  "service": {"target": 0.8, "answer_seconds": 20}, "shrinkage": 0.2},
-        "chat": {"kind": "chat", "aht_seconds": 360, "concurrency": 2, "hours": "09:00-18:00",
-                 "service": {"target": 0.9, "answer_seconds": 30}, "shrinkage": 0.2},
-        "email": {"kind": "deferred", "aht_seconds": 240, "response_minutes": 120,
-                  "hours": {"default": "09:00-18:00", "sun": "closed"}, "shrinkage": 0.2},
+        "phone": {
+            "kind": "voice",
+            "aht_seconds": 300,
+            "hours": "09:00-18:00",
+            "service": {"target": 0.8, "answer_seconds": 20},
+            "shrinkage": 0.2,
+        },
+        "chat": {
+            "kind": "chat",
+            "aht_seconds": 360,
+            "concurrency": 2,
+            "hours": "09:00-18:00",
+            "service": {"target": 0.9, "answer_seconds": 30},
+            "shrinkage": 0.2,
+        },
+        "email": {
+            "kind": "deferred",
+            "aht_seconds": 240,
+            "response_minutes": 120,
+            "hours": {"default": "09:00-18:00", "sun": "closed"},
+            "shrinkage": 0.2,
+        },
     },
     "shifts": [
-        {"name": "early", "family": "early", "length_minutes": 300, "earliest_start": "09:00",
-         "latest_start": "10:00", "breaks": [{"name": "lunch", "length_minutes": 60,
-         "earliest_start_after_minutes": 120, "latest_start_after_minutes": 180}]},
-        {"name": "late", "family": "late", "length_minutes": 300, "earliest_start": "13:00",
-         "latest_start": "13:00", "breaks": [{"name": "tea", "length_minutes": 60,
-         "earliest_start_after_minutes": 120, "latest_start_after_minutes": 180}]},
+        {
+            "name": "early",
+            "family": "early",
+            "length_minutes": 300,
+            "earliest_start": "09:00",
+            "latest_start": "10:00",
+            "breaks": [
+                {
+                    "name": "lunch",
+                    "length_minutes": 60,
+                    "earliest_start_after_minutes": 120,
+                    "latest_start_after_minutes": 180,
+                }
+            ],
+        },
+        {
+            "name": "late",
+            "family": "late",
+            "length_minutes": 300,
+            "earliest_start": "13:00",
+            "latest_start": "13:00",
+            "breaks": [
+                {
+                    "name": "tea",
+                    "length_minutes": 60,
+                    "earliest_start_after_minutes": 120,
+                    "latest_start_after_minutes": 180,
+                }
+            ],
+        },
     ],
-    "contracts": {"std": {"min_hours_per_week": 8, "max_hours_per_week": 20,
-                          "max_days_per_week": 5}},
+    "contracts": {
+        "std": {"min_hours_per_week": 8, "max_hours_per_week": 20, "max_days_per_week": 5}
+    },
     "rules": {"min_rest_hours": 11},
-    "peaks": {"daily": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "10:00",
-                         "end": "11:00", "weight": 3}]},
+    "peaks": {
+        "daily": [
+            {
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "start": "10:00",
+                "end": "11:00",
+                "weight": 3,
+            }
+        ]
+    },
     "events": [{"name": "promo", "annual": "11-11", "days_before": 1, "days_after": 1}],
     "forecast": {"backtest_weeks": 1},
     "solver": {"time_limit_seconds": 10, "seed": 3, "workers": 2},
 }
 
 AGENTS = [
-    {"id": f"T{i:02d}", "name": name, "team": "A" if i < 5 else "B", "skills": skills,
-     "contract": "std"}
+    {
+        "id": f"T{i:02d}",
+        "name": name,
+        "team": "A" if i < 5 else "B",
+        "skills": skills,
+        "contract": "std",
+    }
     for i, (name, skills) in enumerate(
-        [("李雷", ["phone"]), ("韩梅梅", ["phone"]), ("Wang Wei", ["phone", "chat"]),
-         ("Zhao Min", ["phone", "chat"]), ("Liu Yang", ["chat", "email"]),
-         ("Chen Jing", ["chat", "email"]), ("Sun Li", ["phone", "chat", "email"]),
-         ("Zhou Xin", ["phone"])]
+        [
+            ("李雷", ["phone"]),
+            ("韩梅梅", ["phone"]),
+            ("Wang Wei", ["phone", "chat"]),
+            ("Zhao Min", ["phone", "chat"]),
+            ("Liu Yang", ["chat", "email"]),
+            ("Chen Jing", ["chat", "email"]),
+            ("Sun Li", ["phone", "chat", "email"]),
+            ("Zhou Xin", ["phone"]),
+        ]
     )
 ]
 
 PREFERENCES = {
     "T00": {"agent_id": "T00", "wishes": [{"day_off": "fri", "priority": 3, "note": "家里有事"}]},
-    "T02": {"agent_id": "T02", "wishes": [{"shift": "early", "days": ["mon", "tue"],
-                                           "priority": 2}],
-            "unavailable": [{"day": "wed", "time": "13:00-18:00", "reason": "study"}]},
+    "T02": {
+        "agent_id": "T02",
+        "wishes": [{"shift": "early", "days": ["mon", "tue"], "priority": 2}],
+        "unavailable": [{"day": "wed", "time": "13:00-18:00", "reason": "study"}],
+    },
 }
 
 

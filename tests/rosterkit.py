@@ -23,13 +23,24 @@ def tiny_config(**overrides: Any) -> Config:
             "chat": {"kind": "chat", "aht_seconds": 300, "hours": "08:00-20:00", "concurrency": 2},
         },
         "shifts": [
-            {"name": "early", "family": "early", "length_minutes": 240,
-             "earliest_start": "08:00", "latest_start": "08:00"},
-            {"name": "late", "family": "late", "length_minutes": 240,
-             "earliest_start": "16:00", "latest_start": "16:00"},
+            {
+                "name": "early",
+                "family": "early",
+                "length_minutes": 240,
+                "earliest_start": "08:00",
+                "latest_start": "08:00",
+            },
+            {
+                "name": "late",
+                "family": "late",
+                "length_minutes": 240,
+                "earliest_start": "16:00",
+                "latest_start": "16:00",
+            },
         ],
-        "contracts": {"flex": {"min_hours_per_week": 0, "max_hours_per_week": 40,
-                               "max_days_per_week": 7}},
+        "contracts": {
+            "flex": {"min_hours_per_week": 0, "max_hours_per_week": 40, "max_days_per_week": 7}
+        },
         "objective": {"under_coverage": 100, "over_coverage": 5, "wish_point": 20},
         "solver": {"time_limit_seconds": 10, "seed": 1, "workers": 1},
     }
@@ -53,16 +64,20 @@ def requirements(config: Config, need: dict[tuple[str, int, int], int]) -> pd.Da
         for ts in horizon.intervals():
             day = (ts.date() - horizon.start).days
             rows.append(
-                {"interval_start": ts, "channel": channel,
-                 "staff_needed": need.get((channel, day, ts.hour), 0)}
+                {
+                    "interval_start": ts,
+                    "channel": channel,
+                    "staff_needed": need.get((channel, day, ts.hour), 0),
+                }
             )
     return pd.DataFrame(rows)
 
 
 def horizon_of(config: Config) -> Horizon:
     assert config.planning.week_start is not None
-    return Horizon(config.planning.week_start, config.planning.days,
-                   config.planning.interval_minutes)
+    return Horizon(
+        config.planning.week_start, config.planning.days, config.planning.interval_minutes
+    )
 
 
 def prefs(agent_id: str, **data: Any) -> AgentPreferences:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+
 from hardrules import violations
 from projectkit import write_project
-
 from wfm.cli import main
 from wfm.domain import (
     ASSIGNMENT_COLUMNS,
@@ -68,7 +68,11 @@ def test_roster_obeys_every_hard_rule(planned: tuple[Path, Path]) -> None:
     roster["date"] = pd.to_datetime(roster["date"]).dt.date
     assignments = pd.read_csv(out / "assignments.csv", parse_dates=["interval_start"])
     found = violations(
-        inputs.config, inputs.agents, inputs.preferences, roster, assignments,
+        inputs.config,
+        inputs.agents,
+        inputs.preferences,
+        roster,
+        assignments,
         inputs.horizon.dates,
     )
     assert found == []
@@ -127,7 +131,9 @@ def test_config_field_error_names_the_field_and_line(tmp_path: Path) -> None:
     assert "channels.phone.shrinkage" in output
     assert "channels.chat.colour: unknown key" in output
     line = next(
-        i for i, text in enumerate(config_path.read_text().splitlines(), 1) if "shrinkage: 1.5" in text
+        i
+        for i, text in enumerate(config_path.read_text().splitlines(), 1)
+        if "shrinkage: 1.5" in text
     )
     assert f"wfm.yaml:{line}:" in output
 
@@ -219,8 +225,18 @@ def test_week_option_plans_another_week(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main,
-        ["plan", "--config", str(config_path), "--out", str(out), "--week", "2026-11-30",
-         "--time-limit", "5", "--quiet"],
+        [
+            "plan",
+            "--config",
+            str(config_path),
+            "--out",
+            str(out),
+            "--week",
+            "2026-11-30",
+            "--time-limit",
+            "5",
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.output
     roster = pd.read_csv(out / "roster.csv")

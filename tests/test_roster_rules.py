@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from ortools.sat.python import cp_model
-from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 
+from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
+from wfm.errors import WfmInputError
 from wfm.roster import build_roster_problem, solve_roster
 from wfm.roster.model import build_model, default_rules
 from wfm.roster.problem import check_feasible_inputs
-from wfm.errors import WfmInputError
 
 
 def solve(config, team, need, preferences=None, without: str | None = None):
@@ -54,9 +54,22 @@ def test_one_shift_per_day():
 def test_breaks_are_taken_inside_their_window():
     config = tiny_config(
         planning={"days": 1},
-        shifts=[{"name": "long", "length_minutes": 360, "earliest_start": "08:00",
-                 "latest_start": "08:00", "breaks": [{"name": "lunch", "length_minutes": 60,
-                 "earliest_start_after_minutes": 180, "latest_start_after_minutes": 240}]}],
+        shifts=[
+            {
+                "name": "long",
+                "length_minutes": 360,
+                "earliest_start": "08:00",
+                "latest_start": "08:00",
+                "breaks": [
+                    {
+                        "name": "lunch",
+                        "length_minutes": 60,
+                        "earliest_start_after_minutes": 180,
+                        "latest_start_after_minutes": 240,
+                    }
+                ],
+            }
+        ],
     )
     need = {("phone", 0, h): 1 for h in range(8, 14)}
     result = solve(config, agents(("a1", ("phone",))), need)
@@ -70,8 +83,9 @@ def test_breaks_are_taken_inside_their_window():
 def test_contract_minimum_hours_make_an_agent_work_without_demand():
     config = tiny_config(
         planning={"days": 7},
-        contracts={"part": {"min_hours_per_week": 8, "max_hours_per_week": 8,
-                            "max_days_per_week": 7}},
+        contracts={
+            "part": {"min_hours_per_week": 8, "max_hours_per_week": 8, "max_days_per_week": 7}
+        },
     )
     team = agents(("a1", ("phone",)), contract="part")
     result = solve(config, team, {})
@@ -81,8 +95,9 @@ def test_contract_minimum_hours_make_an_agent_work_without_demand():
 
 def test_contract_maximum_hours_cap_work_despite_demand():
     config = tiny_config(
-        contracts={"part": {"min_hours_per_week": 0, "max_hours_per_week": 14,
-                            "max_days_per_week": 7}},
+        contracts={
+            "part": {"min_hours_per_week": 0, "max_hours_per_week": 14, "max_days_per_week": 7}
+        },
     )
     # 14 h a week prorated to the 2-day horizon is 4 h: one 4-hour shift.
     need = {("phone", d, h): 1 for d in (0, 1) for h in (8, 9, 10, 11)}
@@ -93,8 +108,9 @@ def test_contract_maximum_hours_cap_work_despite_demand():
 
 def test_max_working_days():
     config = tiny_config(
-        contracts={"flex": {"min_hours_per_week": 0, "max_hours_per_week": 40,
-                            "max_days_per_week": 3}},
+        contracts={
+            "flex": {"min_hours_per_week": 0, "max_hours_per_week": 40, "max_days_per_week": 3}
+        },
     )
     # 3 days a week prorated to 2 days rounds up to 1 (ceil(3 * 2 / 7)).
     need = {("phone", d, h): 1 for d in (0, 1) for h in (8, 9, 10, 11)}
@@ -126,8 +142,9 @@ def test_multi_skilled_agent_is_split_to_where_demand_is():
     config = tiny_config(planning={"days": 1})
     need = {("phone", 0, 8): 1, ("phone", 0, 9): 1, ("chat", 0, 10): 1, ("chat", 0, 11): 1}
     result = solve(config, agents(("a1", ("phone", "chat"))), need)
-    activity = dict(zip(result.assignments.interval_start.dt.hour, result.assignments.activity,
-                        strict=True))
+    activity = dict(
+        zip(result.assignments.interval_start.dt.hour, result.assignments.activity, strict=True)
+    )
     assert activity == {8: "phone", 9: "phone", 10: "chat", 11: "chat"}
 
 
@@ -142,8 +159,9 @@ def test_under_coverage_penalty_counts_missing_head_hours():
 def test_over_coverage_penalty_counts_surplus_head_hours():
     config = tiny_config(
         planning={"days": 1},
-        contracts={"flex": {"min_hours_per_week": 1, "max_hours_per_week": 40,
-                            "max_days_per_week": 7}},
+        contracts={
+            "flex": {"min_hours_per_week": 1, "max_hours_per_week": 40, "max_days_per_week": 7}
+        },
     )
     result = solve(config, agents(("a1", ("phone",))), {})
     assert result.penalties["over_coverage"] == pytest.approx(4 * 5)
@@ -165,8 +183,11 @@ def test_peak_periods_get_the_scarce_agent():
 def test_unavailability_is_hard():
     config = tiny_config(planning={"days": 1})
     need = {("phone", 0, h): 1 for h in (16, 17, 18, 19)}
-    unavailable = {"a1": prefs("a1", unavailable=[{"day": "mon", "time": "17:00-18:00",
-                                                    "reason": "childcare"}])}
+    unavailable = {
+        "a1": prefs(
+            "a1", unavailable=[{"day": "mon", "time": "17:00-18:00", "reason": "childcare"}]
+        )
+    }
     result = solve(config, agents(("a1", ("phone",))), need, unavailable)
     assert result.shifts.empty
     assert result.penalties["under_coverage"] == pytest.approx(400)
@@ -184,10 +205,10 @@ def test_wanted_shift_is_granted_against_a_small_over_coverage_cost():
 def test_day_off_wish_moves_work_to_a_colleague():
     config = tiny_config(
         planning={"days": 2},
-        contracts={"flex": {"min_hours_per_week": 0, "max_hours_per_week": 40,
-                            "max_days_per_week": 7},
-                   "fixed": {"min_hours_per_week": 14, "max_hours_per_week": 14,
-                             "max_days_per_week": 7}},
+        contracts={
+            "flex": {"min_hours_per_week": 0, "max_hours_per_week": 40, "max_days_per_week": 7},
+            "fixed": {"min_hours_per_week": 14, "max_hours_per_week": 14, "max_days_per_week": 7},
+        },
     )
     need = {("phone", 1, h): 1 for h in (8, 9, 10, 11)}
     # a1 must work one 4-hour shift; Tuesday needs one head. Without the wish a1 takes it.
@@ -213,8 +234,9 @@ def test_start_window_wish():
     config = tiny_config(planning={"days": 1})
     need = {("phone", 0, h): 1 for h in (8, 9, 10, 11, 16, 17, 18, 19)}
     team = agents(("a1", ("phone",)))
-    wish = {"a1": prefs("a1", wishes=[{"start_window": "12:00-17:00", "day": "mon",
-                                       "priority": 1}])}
+    wish = {
+        "a1": prefs("a1", wishes=[{"start_window": "12:00-17:00", "day": "mon", "priority": 1}])
+    }
     # Both shifts cover 4 needed hours; only the wish decides.
     assert set(solve(config, team, need, wish).shifts["shift"]) == {"late"}
 
@@ -222,8 +244,9 @@ def test_start_window_wish():
 def test_impossible_contract_is_reported_with_the_agent():
     config = tiny_config(
         planning={"days": 7},
-        contracts={"flex": {"min_hours_per_week": 30, "max_hours_per_week": 40,
-                            "max_days_per_week": 5}},
+        contracts={
+            "flex": {"min_hours_per_week": 30, "max_hours_per_week": 40, "max_days_per_week": 5}
+        },
     )
     problem = build_roster_problem(
         config, agents(("a1", ("phone",))), {}, requirements(config, {}), horizon_of(config)
@@ -235,8 +258,9 @@ def test_impossible_contract_is_reported_with_the_agent():
 def test_hard_conflict_names_the_rules():
     config = tiny_config(
         planning={"days": 2},
-        contracts={"flex": {"min_hours_per_week": 28, "max_hours_per_week": 40,
-                            "max_days_per_week": 7}},
+        contracts={
+            "flex": {"min_hours_per_week": 28, "max_hours_per_week": 40, "max_days_per_week": 7}
+        },
         rules={"min_rest_hours": 30},
     )
     # 28 h prorated to 2 days = 8 h = both days, but 30 h rest forbids two days in a row.

@@ -143,9 +143,7 @@ def plan(
     from wfm.plan import plan as run_plan
 
     progress = _Progress(quiet)
-    inputs = _with_overrides(
-        _load(config_path, week.date() if week else None), time_limit, seed
-    )
+    inputs = _with_overrides(_load(config_path, week.date() if week else None), time_limit, seed)
     for notice in inputs.notices:
         progress(f"note: {notice}")
     result = run_plan(inputs, progress)
@@ -179,3 +177,139 @@ def validate(config_path: Path, week: dt.datetime | None) -> None:
         f"{len(inputs.preferences)} preference files; planning {inputs.horizon.start} "
         f"+ {inputs.horizon.days} days"
     )
+
+
+def _write_frames(out_dir: Path, frames: dict[str, pd.DataFrame], config: Config) -> list[Path]:
+    from wfm.export import write_atomically
+    from wfm.export.csvs import format_for_csv, write_csv
+
+    def write(folder: Path) -> list[Path]:
+        return [
+            write_csv(format_for_csv(frame, config.site.timezone), folder / name)
+            for name, frame in frames.items()
+        ]
+
+    return write_atomically(out_dir, write)
+
+
+@main.command("forecast")
+@config_option
+@out_option
+@week_option
+@quiet_option
+@_reports_input_errors
+def forecast_command(
+    config_path: Path, out_dir: Path, week: dt.datetime | None, quiet: bool
+) -> None:
+    """Forecast contacts per channel and interval: forecast.csv and backtest.csv."""
+    from wfm.domain import FORECAST_COLUMNS
+    from wfm.forecast import forecast
+
+    progress = _Progress(quiet)
+    inputs = _load(config_path, week.date() if week else None)
+    result = forecast(inputs.history, inputs.config, inputs.horizon, progress)
+    frames = {"forecast.csv": result.frame.loc[:, list(FORECAST_COLUMNS)]}
+    if not result.backtest.empty:
+        frames["backtest.csv"] = result.backtest
+    written = _write_frames(out_dir, frames, inputs.config)
+    click.echo(f"Wrote {', '.join(p.name for p in written)} to {out_dir}/")
+
+
+@main.command("staff")
+@config_option
+@out_option
+@_reports_input_errors
+def staff_command(config_path: Path, out_dir: Path) -> None:
+    """Agents and staff needed per interval from out/forecast.csv: requirements.csv."""
+    from wfm.io.outputs import read_forecast
+    from wfm.staffing import compute_requirements
+
+    config = load_config(config_path)
+    predicted = read_forecast(out_dir)
+    requirements = compute_requirements(predicted.frame, config)
+    _write_frames(out_dir, {"requirements.csv": requirements}, config)
+    total = requirements.groupby("channel", sort=False).staff_needed.sum()
+    hours = config.planning.interval_minutes / 60
+    click.echo(
+        "Staff-hours needed: "
+        + ", ".join(f"{ch} {n * hours:,.0f}" for ch, n in total.items())
+        + f". Wrote requirements.csv to {out_dir}/"
+    )
+
+
+@main.command("roster")
+@config_option
+@out_option
+@week_option
+@click.option("--time-limit", type=float, default=None, help="Solver limit in seconds.")
+@click.option("--seed", type=int, default=None, help="Solver seed.")
+@quiet_option
+@_reports_input_errors
+def roster_command(
+    config_path: Path,
+    out_dir: Path,
+    week: dt.datetime | None,
+    time_limit: float | None,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Roster the team against out/requirements.csv: roster, assignments, coverage, wishes."""
+    from wfm.domain import ASSIGNMENT_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS
+    from wfm.export import write_atomically
+    from wfm.export.csvs import format_for_csv, write_csv
+    from wfm.io.outputs import RUN_FILE, read_requirements, write_run_facts
+    from wfm.roster import make_roster
+    from wfm.staffing import evaluate_coverage
+
+    progress = _Progress(quiet)
+    inputs = _with_overrides(_load(config_path, week.date() if week else None), time_limit, seed)
+    requirements = read_requirements(out_dir)
+    config = inputs.config
+    roster = make_roster(
+        config, inputs.agents, inputs.preferences, requirements, inputs.horizon, progress
+    )
+    roster = evaluate_coverage(roster, requirements, config)
+    frames = {
+        "roster.csv": roster.shifts.loc[:, list(ROSTER_COLUMNS)],
+        "assignments.csv": roster.assignments.loc[:, list(ASSIGNMENT_COLUMNS)],
+        "coverage.csv": roster.coverage.loc[:, list(COVERAGE_COLUMNS)],
+        "wishes.csv": roster.wishes.loc[:, ["agent_id", "wish", "priority", "granted", "reason"]],
+    }
+
+    def write(folder: Path) -> list[Path]:
+        paths = [
+            write_csv(format_for_csv(frame, config.site.timezone), folder / name)
+            for name, frame in frames.items()
+        ]
+        return [*paths, write_run_facts(roster, folder / RUN_FILE)]
+
+    write_atomically(out_dir, write)
+    click.echo(
+        f"Roster {roster.status} (gap {roster.gap:.1%}): {len(roster.shifts)} shifts. "
+        f"Wrote roster.csv, assignments.csv, coverage.csv, wishes.csv to {out_dir}/"
+    )
+
+
+@main.command("export")
+@config_option
+@out_option
+@week_option
+@_reports_input_errors
+def export_command(config_path: Path, out_dir: Path, week: dt.datetime | None) -> None:
+    """Rebuild roster.xlsx, summary.md and plots from the CSVs in --out."""
+    from wfm.domain import PlanResult
+    from wfm.export import export_plan
+    from wfm.io.outputs import read_forecast, read_requirements, read_roster
+    from wfm.plan import describe_inputs
+
+    inputs = _load(config_path, week.date() if week else None)
+    result = PlanResult(
+        horizon=inputs.horizon,
+        forecast=read_forecast(out_dir),
+        requirements=read_requirements(out_dir),
+        roster=read_roster(out_dir, inputs.agents, inputs.config),
+        agents=inputs.agents,
+        inputs=describe_inputs(inputs),
+    )
+    written = export_plan(result, inputs.config, out_dir)
+    click.echo(f"Wrote {len(written)} files to {out_dir}/")

@@ -68,8 +68,10 @@ class ChannelConfig(Frozen):
     def _check_kind(self) -> ChannelConfig:
         if self.kind is ChannelKind.DEFERRED and self.response_minutes is None:
             raise ValueError("a deferred channel needs response_minutes")
-        if self.kind is not ChannelKind.DEFERRED and self.service.target is None and (
-            self.service.asa_seconds is None
+        if (
+            self.kind is not ChannelKind.DEFERRED
+            and self.service.target is None
+            and (self.service.asa_seconds is None)
         ):
             raise ValueError("service needs a target (share in time) or asa_seconds")
         return self
@@ -290,7 +292,9 @@ class ObjectiveWeights(Frozen):
 class SolverConfig(Frozen):
     time_limit_seconds: float = Field(60, gt=0)
     seed: int = 1
-    workers: int = Field(2, ge=1, le=64, description="parallel search workers when not deterministic")
+    workers: int = Field(
+        2, ge=1, le=64, description="parallel search workers when not deterministic"
+    )
     deterministic: bool = Field(
         True,
         description="reproducible runs: one worker on CP-SAT's deterministic clock, so the same "
@@ -322,9 +326,9 @@ class Config(Frozen):
         if len(set(names)) != len(names):
             raise ValueError("shift template names must be unique")
         for name, contract in self.contracts.items():
-            for shift in contract.shifts or []:
-                if shift not in names:
-                    raise ValueError(f"contract '{name}' names unknown shift '{shift}'")
+            for allowed in contract.shifts or []:
+                if allowed not in names:
+                    raise ValueError(f"contract '{name}' names unknown shift '{allowed}'")
         step = self.planning.interval_minutes
         for shift in self.shifts:
             if shift.length_minutes % step or shift.start_step_minutes % step:
@@ -337,10 +341,14 @@ class Config(Frozen):
             for rule in shift.breaks:
                 if rule.length_minutes % step or any(
                     offset % step
-                    for offset in (rule.earliest_start_after_minutes, rule.latest_start_after_minutes)
+                    for offset in (
+                        rule.earliest_start_after_minutes,
+                        rule.latest_start_after_minutes,
+                    )
                 ):
                     raise ValueError(
                         f"shift '{shift.name}', break '{rule.name}': length and offsets must be "
-                        f"multiples of the {step}-minute interval (shorter breaks belong in shrinkage)"
+                        f"multiples of the {step}-minute interval "
+                        "(shorter breaks belong in shrinkage)"
                     )
         return self

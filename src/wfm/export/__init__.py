@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from wfm.config import Config
@@ -17,7 +18,7 @@ from wfm.domain import PlanResult
 from wfm.export import csvs, report, xlsx
 from wfm.export.report import PlanSummary, summarise
 
-__all__ = ["PlanSummary", "export_plan", "summarise"]
+__all__ = ["PlanSummary", "export_plan", "summarise", "write_atomically"]
 
 PLOTS_DIR = "plots"
 _PLOT_PREFIXES = ("coverage_", "forecast_")
@@ -26,22 +27,31 @@ _PLOT_PREFIXES = ("coverage_", "forecast_")
 def export_plan(plan: PlanResult, config: Config, out_dir: Path) -> list[Path]:
     """Write all exports of `plan` into `out_dir` (created if missing); returns their paths.
 
+    Files of earlier runs that this run does not produce are left alone, except stale plots
+    of channels no longer planned.
+    """
+    written = write_atomically(out_dir, lambda folder: _write_all(plan, config, folder))
+    _remove_stale_plots(Path(out_dir) / PLOTS_DIR, set(written))
+    return written
+
+
+def write_atomically(out_dir: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+    """Let `write` fill a staging folder, then move each file into `out_dir`.
+
     The staging folder lives in out_dir's parent so the final `os.replace` calls are
-    same-file-system renames, each atomic. Files of earlier runs that this run does not
-    produce are left alone, except stale plots of channels no longer planned.
+    same-file-system renames, each atomic; if `write` fails nothing in out_dir changes.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", suffix=".tmp", dir=out_dir.parent))
     try:
-        staged = _write_all(plan, config, staging)
+        staged = write(staging)
         relative = [path.relative_to(staging) for path in staged]
         out_dir.mkdir(exist_ok=True)
-        if any(rel.parent != Path(".") for rel in relative):
-            (out_dir / PLOTS_DIR).mkdir(exist_ok=True)
+        for folder in sorted({rel.parent for rel in relative if rel.parent != Path(".")}):
+            (out_dir / folder).mkdir(parents=True, exist_ok=True)
         for rel in relative:
             os.replace(staging / rel, out_dir / rel)
-        _remove_stale_plots(out_dir / PLOTS_DIR, {out_dir / rel for rel in relative})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / rel for rel in relative]

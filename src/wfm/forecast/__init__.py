@@ -33,7 +33,12 @@ from wfm.forecast.features import (
     on_grid,
     open_on_grid,
 )
-from wfm.forecast.models import Forecaster, NegativeBinomialGLM, SeasonalNaive
+from wfm.forecast.models import (
+    Forecaster,
+    NegativeBinomialGLM,
+    SeasonalNaive,
+    shrunk_cell_means,
+)
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -53,7 +58,6 @@ BACKTEST_COLUMNS = (
     "weeks",
 )
 AHT_WINDOW_WEEKS = 13  # handle time drifts with products and processes: use the last quarter
-AHT_PRIOR_CONTACTS = 100.0  # a cell's own mean AHT counts fully only once it has many contacts
 
 
 @dataclass(frozen=True)
@@ -200,26 +204,20 @@ def _handle_time(
 ) -> np.ndarray:
     """Forecast AHT per interval: the recent weekday × time-of-day mean, shrunk to the channel's.
 
-    Each cell's contact-weighted mean is pulled toward the channel mean with a prior worth
-    AHT_PRIOR_CONTACTS contacts, so thin cells (early mornings) do not swing on a few long
-    calls. Without any handle times in history the configured aht_seconds is used.
+    Cells never seen recently get the channel mean; without any handle times in history the
+    configured aht_seconds is used.
     """
     recent = grid[grid.index >= grid.index.max() - pd.Timedelta(weeks=AHT_WINDOW_WEEKS)]
     recent = recent[recent["aht_weight"] > 0]
     if recent.empty:
         return np.full(len(starts), float(default))
-    weight = recent["aht_weight"].to_numpy()
-    seconds = weight * recent["aht_seconds"].to_numpy()
-    channel_mean = seconds.sum() / weight.sum()
-    cells = pd.DataFrame(
-        {"seconds": seconds, "weight": weight},
-        index=cell_codes(pd.DatetimeIndex(recent.index), minutes),
-    ).groupby(level=0).sum()
-    shrunk = (cells["seconds"] + AHT_PRIOR_CONTACTS * channel_mean) / (
-        cells["weight"] + AHT_PRIOR_CONTACTS
+    cells, channel_mean = shrunk_cell_means(
+        recent["aht_seconds"].to_numpy(),
+        recent["aht_weight"].to_numpy(),
+        cell_codes(pd.DatetimeIndex(recent.index), minutes),
     )
     wanted = pd.Series(cell_codes(starts, minutes))
-    return wanted.map(shrunk).fillna(channel_mean).to_numpy(dtype=float)
+    return wanted.map(cells).fillna(channel_mean).to_numpy(dtype=float)
 
 
 def _score_row(channel: str, score: BacktestScore | None) -> dict[str, object]:

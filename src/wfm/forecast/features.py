@@ -86,7 +86,7 @@ def open_on_grid(
     parts = minutes // interval_minutes
     offsets = pd.to_timedelta(np.arange(parts) * interval_minutes, unit="min")
     fine = pd.DatetimeIndex((starts.values[:, None] + offsets.values[None, :]).ravel())
-    return open_mask(channel, fine, closed).reshape(-1, parts).any(axis=1)
+    return np.asarray(open_mask(channel, fine, closed).reshape(-1, parts).any(axis=1))
 
 
 def last_weeks(series: pd.Series, weeks: int | None) -> pd.Series:
@@ -180,7 +180,7 @@ class CalendarDesign:
             weeks = (index - self.origin) / pd.Timedelta(weeks=1)
             blocks.append(np.asarray(weeks, dtype=float)[:, None])
         if self.yearly_terms:
-            angle = 2 * np.pi * np.asarray(index.dayofyear, dtype=float) / DAYS_PER_YEAR
+            angle = 2 * np.pi * np.asarray(index.day_of_year, dtype=float) / DAYS_PER_YEAR
             for k in range(1, self.yearly_terms + 1):
                 blocks.append(np.column_stack([np.sin(k * angle), np.cos(k * angle)]))
         dates = index.normalize()
@@ -196,9 +196,7 @@ class CalendarDesign:
             blocks.append(block)
         return pd.DataFrame(np.hstack(blocks), index=index, columns=self.columns())
 
-    def _cell_block(
-        self, codes: np.ndarray, cells: np.ndarray, position: np.ndarray
-    ) -> np.ndarray:
+    def _cell_block(self, codes: np.ndarray, cells: np.ndarray, position: np.ndarray) -> np.ndarray:
         block = np.zeros((len(codes), len(cells)))
         seen = position[codes] >= 0
         block[np.flatnonzero(seen), position[codes[seen]]] = 1.0

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def load_history(path: Path, channels: Sequence[str]) -> pd.DataFrame:
             )
             continue
         count = _number(row[col["contacts"]], name, line, "contacts", problems)
-        aht = np.nan
+        aht: float | None = np.nan
         if has_aht and row[col["aht_seconds"]].strip():
             aht = _number(row[col["aht_seconds"]], name, line, "aht_seconds", problems)
             if aht == 0:
@@ -103,7 +104,7 @@ def load_history(path: Path, channels: Sequence[str]) -> pd.DataFrame:
         stamps.append(stamp.replace(tzinfo=None))
         chans.append(channel)
         counts.append(count)
-        ahts.append(aht)
+        ahts.append(float(aht))
         if len(problems) > 50:
             break
     if problems:
@@ -206,8 +207,9 @@ def load_agents(path: Path, config: Config) -> tuple[Agent, ...]:
         except ValidationError as exc:
             problems.extend(problems_from_validation(source, exc, (*prefix, index)))
             continue
+        where: tuple[str | int, ...] = (*prefix, index)
         problems.extend(
-            _agent_problems(agents[-1], config, lambda msg, i=index: source.problem((*prefix, i), msg))
+            _agent_problems(agents[-1], config, functools.partial(source.problem, where))
         )
     problems.extend(_duplicate_ids(agents, str(path)))
     if problems:
@@ -239,7 +241,7 @@ def _agents_from_csv(path: Path, config: Config) -> tuple[Agent, ...]:
             continue
         agents.append(agent)
         problems.extend(
-            _agent_problems(agent, config, lambda msg, ln=line: Problem(str(path), msg, ln))
+            _agent_problems(agent, config, functools.partial(Problem, str(path), line=line))
         )
     problems.extend(_duplicate_ids(agents, str(path)))
     if problems:
@@ -247,18 +249,24 @@ def _agents_from_csv(path: Path, config: Config) -> tuple[Agent, ...]:
     return tuple(agents)
 
 
-def _agent_problems(agent: Agent, config: Config, problem) -> list[Problem]:  # type: ignore[no-untyped-def]
+def _agent_problems(
+    agent: Agent, config: Config, problem: Callable[[str], Problem]
+) -> list[Problem]:
     found = []
     for skill in agent.skills:
         if skill not in config.channels:
             found.append(
-                problem(f"agent {agent.id}: skill '{skill}' is not a configured channel "
-                        f"({', '.join(config.channels)})")
+                problem(
+                    f"agent {agent.id}: skill '{skill}' is not a configured channel "
+                    f"({', '.join(config.channels)})"
+                )
             )
     if agent.contract not in config.contracts:
         found.append(
-            problem(f"agent {agent.id}: unknown contract '{agent.contract}' "
-                    f"({', '.join(config.contracts)})")
+            problem(
+                f"agent {agent.id}: unknown contract '{agent.contract}' "
+                f"({', '.join(config.contracts)})"
+            )
         )
     return found
 

@@ -28,7 +28,9 @@ class LocatedYaml:
             if key in self.positions:
                 return self.positions[key]
             key = key[:-1]
-        return self.positions.get((), (None, None))  # type: ignore[return-value]
+        if () in self.positions:
+            return self.positions[()]
+        return None, None
 
     def problem(self, loc: Sequence[str | int], message: str) -> Problem:
         line, column = self.locate(loc)

@@ -60,9 +60,7 @@ def default_rules() -> list[tuple[str, Rule]]:
     ]
 
 
-def build_model(
-    problem: RosterProblem, rules: list[tuple[str, Rule]] | None = None
-) -> RosterVars:
+def build_model(problem: RosterProblem, rules: list[tuple[str, Rule]] | None = None) -> RosterVars:
     """Create the shift variables, then let each rule add its constraints and penalties."""
     model = cp_model.CpModel()
     v = RosterVars(model)
@@ -75,7 +73,5 @@ def build_model(
         terms = rule(problem, v)
         if terms:
             v.penalties[name] = terms
-    model.minimize(
-        sum(coef * expr for terms in v.penalties.values() for coef, expr in terms)  # type: ignore[misc]
-    )
+    model.minimize(sum(coef * expr for terms in v.penalties.values() for coef, expr in terms))
     return v

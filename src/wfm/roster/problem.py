@@ -110,9 +110,9 @@ def peak_weights(config: Config, horizon: Horizon) -> np.ndarray:
         hit = np.isin(weekdays, list(days)) & (minutes >= start) & (minutes < end)
         daily = np.where(hit, np.maximum(daily, peak.weight), daily)
     dated = np.ones(len(stamps))
-    for peak in config.peaks.dated:
-        hit = (dates >= peak.start_date) & (dates <= peak.end_date)
-        dated = np.where(hit, np.maximum(dated, peak.weight), dated)
+    for dated_peak in config.peaks.dated:
+        hit = (dates >= dated_peak.start_date) & (dates <= dated_peak.end_date)
+        dated = np.where(hit, np.maximum(dated, dated_peak.weight), dated)
     return daily * dated
 
 
@@ -138,7 +138,9 @@ def build_roster_problem(
             if i is not None:
                 required[i, c] = int(need)
     closed = closed_dates(config, horizon.start, horizon.end)
-    open_channel = np.column_stack([open_mask(config.channels[ch], stamps, closed) for ch in channels])
+    open_channel = np.column_stack(
+        [open_mask(config.channels[ch], stamps, closed) for ch in channels]
+    )
 
     options: list[ShiftOption] = []
     for day, date in enumerate(horizon.dates):
@@ -184,7 +186,7 @@ def build_roster_problem(
             groups.append(skills)
         agent_group.append(groups.index(skills))
         skill_cols = [channels.index(ch) for ch in skills]
-        serves = open_channel[:, skill_cols].any(axis=1)
+        serves: np.ndarray = np.asarray(open_channel[:, skill_cols].any(axis=1))
         blocked = _blocked_intervals(preferences.get(agent.id), horizon)
         allowed_templates = config.contracts[agent.contract].shifts
         mine = []
@@ -266,7 +268,12 @@ def _resolve_wishes(
                 violating, when_off = _violations(wish, mine, options)
                 if wish.shift and not any(options[o].template == wish.shift for o in mine):
                     unmet.append(
-                        (a, w, wish, f"shift {wish.shift} cannot be worked on {date} under the rules")
+                        (
+                            a,
+                            w,
+                            wish,
+                            f"shift {wish.shift} cannot be worked on {date} under the rules",
+                        )
                     )
                     continue
                 terms.append(WishTerm(a, w, wish, day, penalty, tuple(violating), when_off))
@@ -294,7 +301,7 @@ def check_feasible_inputs(problem: RosterProblem) -> None:
         contract = problem.config.contracts[agent.contract]
         weeks = problem.horizon.days / 7
         need = contract.min_hours_per_week * 60 * weeks
-        days = {}
+        days: dict[int, int] = {}
         for o in problem.agent_options[a]:
             option = problem.options[o]
             days[option.day] = max(days.get(option.day, 0), option.paid_minutes)

@@ -120,8 +120,9 @@ def explain_infeasible(
         if solver.solve(v.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             culprits.append(name)
     detail = (
-        f"; possible without: {', '.join(sorted(culprits))}" if culprits else
-        "; several rules conflict at once"
+        f"; possible without: {', '.join(sorted(culprits))}"
+        if culprits
+        else "; several rules conflict at once"
     )
     return [
         Problem(
@@ -144,7 +145,8 @@ def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolv
     break_starts: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for (o, group), _workers in sorted(v.option_group.items()):
         agents = [
-            a for a in range(len(problem.agents))
+            a
+            for a in range(len(problem.agents))
             if problem.agent_group[a] == group and chosen[a].get(problem.options[o].day) == o
         ]
         for choice in problem.options[o].breaks:
@@ -217,8 +219,11 @@ def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolv
                 coverage_rows.append((ts, channel, need, have, have - need, np.nan))
 
     penalties = {
-        name: sum(coef * solver.value(expr) if not isinstance(expr, int) else coef * expr
-                  for coef, expr in terms) / OBJECTIVE_UNIT
+        name: sum(
+            coef * solver.value(expr) if not isinstance(expr, int) else coef * expr
+            for coef, expr in terms
+        )
+        / OBJECTIVE_UNIT
         for name, terms in v.penalties.items()
     }
     return {
@@ -276,7 +281,8 @@ def wish_outcomes(problem: RosterProblem, chosen: dict[int, dict[int, int]]) -> 
             if _violates(term, option, problem.options):
                 worked = (
                     problem.options[option].template + " " + problem.options[option].label
-                    if option is not None else "day off"
+                    if option is not None
+                    else "day off"
                 )
                 denied_days.append(f"{problem.horizon.dates[term.day]} ({worked})")
         reasons = list(impossible.get((a, w), []))

@@ -17,7 +17,6 @@ from wfm.config import ChannelConfig, ChannelKind, Config
 from wfm.domain import FORECAST_COLUMNS, REQUIREMENT_COLUMNS
 from wfm.staffing.chat import chat_requirements
 from wfm.staffing.deferred import backlog_requirements, evaluate_backlog
-from wfm.staffing.evaluate import evaluate_coverage
 from wfm.staffing.erlang import (
     IntervalStaffing,
     agents_needed,
@@ -31,6 +30,7 @@ from wfm.staffing.erlang import (
     traffic_erlangs,
     voice_requirements,
 )
+from wfm.staffing.evaluate import evaluate_coverage
 
 __all__ = [
     "IntervalStaffing",

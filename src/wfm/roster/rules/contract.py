@@ -35,9 +35,7 @@ def add_max_working_days(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     for a, agent in enumerate(problem.agents):
         contract = problem.config.contracts[agent.contract]
         for week in _weeks(problem):
-            worked = [
-                v.x[a, o] for o in problem.agent_options[a] if problem.options[o].day in week
-            ]
+            worked = [v.x[a, o] for o in problem.agent_options[a] if problem.options[o].day in week]
             limit = math.ceil(contract.max_days_per_week * len(week) / 7)
             if len(worked) > limit:
                 v.model.add(sum(worked) <= limit)

@@ -61,7 +61,7 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             model.add(under >= need - scheduled)
             v.under[i, c] = under
             terms.append((int(problem.under_weight[i, c]), under))
-    for (i, c) in zip(*problem.required.nonzero(), strict=True):
+    for i, c in zip(*problem.required.nonzero(), strict=True):
         if (int(i), int(c)) not in v.under:  # demand nobody can serve: a constant penalty
             terms.append((int(problem.under_weight[i, c]), int(problem.required[i, c])))
     return terms

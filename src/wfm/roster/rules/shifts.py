@@ -27,7 +27,9 @@ def add_breaks_inside_shifts(problem: RosterProblem, v: RosterVars) -> PenaltyTe
         for choice in option.breaks:
             counts = []
             for offset in choice.offsets:
-                var = v.model.new_int_var(0, len(workers), f"brk_{o}_{group}_{choice.rule}_{offset}")
+                var = v.model.new_int_var(
+                    0, len(workers), f"brk_{o}_{group}_{choice.rule}_{offset}"
+                )
                 v.breaks[o, group, choice.rule, offset] = var
                 counts.append(var)
             v.model.add(sum(counts) == sum(workers))
