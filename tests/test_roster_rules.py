@@ -280,3 +280,15 @@ def test_same_inputs_and_seed_give_the_same_roster():
     first = solve(config, team, need)
     second = solve(config, team, need)
     pd.testing.assert_frame_equal(first.assignments, second.assignments)
+
+
+def test_shortage_is_spread_across_channels_not_dumped_on_one():
+    config = tiny_config(planning={"days": 1})
+    need = {(ch, 0, h): 4 for ch in ("phone", "chat") for h in (8, 9, 10, 11)}
+    team = agents(*((f"a{i}", ("phone", "chat")) for i in range(4)))
+    result = solve(config, team, need)
+    scheduled = result.coverage.groupby("channel").scheduled.sum().to_dict()
+    # Four heads for eight needed (tiers for 4: 1 head at 1x, 1 at 2x, 2 at 4x): two short on
+    # each channel costs 2 x (1x + 2x) = 600 an hour; four short on one costs 1x+2x+4x+4x = 1100.
+    assert scheduled == {"phone": 8, "chat": 8}
+    assert result.penalties["under_coverage"] == pytest.approx(4 * 2 * (100 + 200))

@@ -79,7 +79,8 @@ def forecast(
     without history is an input error (reported against file 'history').
     """
     _check_history(history)
-    rows = history[history["channel"].isin(list(config.channels))]
+    # a row without a count is an interval nobody observed: missing, never zero
+    rows = history[history["channel"].isin(list(config.channels)) & history["contacts"].notna()]
     present = set(rows["channel"])
     missing = [name for name in config.channels if name not in present]
     if missing:
@@ -170,33 +171,48 @@ def _forecast_channel(
     design = CalendarDesign.learn(pd.DatetimeIndex(train.index), calendar, minutes)
     model = NegativeBinomialGLM().fit(train, design.matrix(pd.DatetimeIndex(train.index)))
 
+    frame = _on_planning_intervals(model, design, channel, config, horizon, minutes)
+    frame.insert(1, "channel", name)
+    parts = minutes // horizon.interval_minutes
+    model_starts = pd.DatetimeIndex(frame["interval_start"])[::parts]
+    aht = _handle_time(grid, channel.aht_seconds, minutes, model_starts)
+    frame["aht_seconds"] = np.repeat(aht, parts)
+    description = f"{model.describe()} on {design.describe()}"
+    return _ChannelForecast(
+        frame=frame[list(FORECAST_COLUMNS)], score=score, description=description
+    )
+
+
+def _on_planning_intervals(
+    model: Forecaster,
+    design: CalendarDesign,
+    channel: ChannelConfig,
+    config: Config,
+    horizon: Horizon,
+    minutes: int,
+) -> pd.DataFrame:
+    """Predict the horizon on the model grid and split it evenly over the open planning
+    intervals inside each model interval; closed intervals get exactly 0."""
     fine = horizon.intervals().as_unit("ns")
     fine_open = open_mask(channel, fine, closed_dates(config, horizon.start, horizon.end))
-    parts = minutes // interval
-    coarse = fine[::parts]
+    parts = minutes // horizon.interval_minutes
     open_parts = fine_open.reshape(-1, parts).sum(axis=1)
-    predicted = np.zeros((len(coarse), 3))
+    predicted = np.zeros((len(open_parts), 3))
     wanted = open_parts > 0
     if wanted.any():
-        prediction = model.predict(design.matrix(coarse[wanted]), level)
+        level = config.forecast.prediction_level
+        prediction = model.predict(design.matrix(fine[::parts][wanted]), level)
         predicted[wanted] = prediction[["mean", "lower", "upper"]].to_numpy()
-    # split each model interval evenly over its open planning intervals; closed ones get 0
     per_part = predicted / np.maximum(open_parts, 1)[:, None]
     values = np.repeat(per_part, parts, axis=0) * fine_open[:, None]
-    aht = np.repeat(_handle_time(grid, channel.aht_seconds, minutes, coarse), parts)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "interval_start": fine,
-            "channel": name,
             "contacts": values[:, 0],
             "lower": values[:, 1],
             "upper": values[:, 2],
-            "aht_seconds": aht,
-        },
-        columns=list(FORECAST_COLUMNS),
+        }
     )
-    description = f"{model.describe()} on {design.describe()}"
-    return _ChannelForecast(frame=frame, score=score, description=description)
 
 
 def _handle_time(

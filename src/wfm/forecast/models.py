@@ -84,15 +84,19 @@ class NegativeBinomialGLM:
         values, design = values[rows], design[rows]
         used = ~silent & np.any(design != 0, axis=0)
         self.zero_columns = [c for c, s in zip(X.columns, silent, strict=True) if s]
-        used[used] = _independent(design[:, used])
-        self.kept = [c for c, u in zip(X.columns, used, strict=True) if u]
         design = design[:, used]
+        gram = design.T @ design
+        independent = _independent(gram)
+        used[used] = independent
+        self.kept = [c for c, u in zip(X.columns, used, strict=True) if u]
+        design, gram = design[:, independent], gram[np.ix_(independent, independent)]
         self.rows = len(values)
         if not self.rows or not values.any():
-            return self  # no contacts ever: every prediction is a structural zero
+            self.kept = []  # no contacts ever: every prediction is a structural zero
+            return self
 
         # least squares on log counts is a start close enough for Newton to need ~3 steps
-        start = np.linalg.lstsq(design.T @ design, design.T @ np.log(values + 0.5), rcond=None)[0]
+        start = np.linalg.solve(gram, design.T @ np.log(values + 0.5))
         poisson = _glm(values, design, sm.families.Poisson(), start=start)
         self.alpha = _moment_alpha(values, poisson.mu, design.shape[1])
         family = sm.families.NegativeBinomial(alpha=self.alpha)
@@ -208,18 +212,18 @@ def _glm(y: np.ndarray, design: np.ndarray, family: sm.families.Family, start: n
     return result
 
 
-def _independent(design: np.ndarray) -> np.ndarray:
-    """Columns that are not linear combinations of others (pivoted QR of X'X).
+def _independent(gram: np.ndarray) -> np.ndarray:
+    """Columns that are not linear combinations of others, from a pivoted QR of X'X.
 
     Collinear columns (an event that always fell on a public holiday) would make the Hessian
     singular; dropping one of a collinear pair leaves the fitted means unchanged.
     """
-    gram = design.T @ design
+    keep = np.zeros(len(gram), dtype=bool)
+    if not len(gram):
+        return keep
     _, r, pivot = linalg.qr(gram, pivoting=True, mode="economic")
     diagonal = np.abs(np.diag(r))
-    rank = int(np.sum(diagonal > diagonal[0] * 1e-10)) if len(diagonal) else 0
-    keep = np.zeros(design.shape[1], dtype=bool)
-    keep[pivot[:rank]] = True
+    keep[pivot[: int(np.sum(diagonal > diagonal[0] * 1e-10))]] = True
     return keep
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -60,10 +61,46 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             under = model.new_int_var(0, need, f"under_{i}_{c}")
             model.add(under >= need - scheduled)
             v.under[i, c] = under
-            terms.append((int(problem.under_weight[i, c]), under))
+            terms += _shortage_tiers(model, under, need, int(problem.under_weight[i, c]), i, c)
     for i, c in zip(*problem.required.nonzero(), strict=True):
         if (int(i), int(c)) not in v.under:  # demand nobody can serve: a constant penalty
-            terms.append((int(problem.under_weight[i, c]), int(problem.required[i, c])))
+            need = int(problem.required[i, c])
+            weight = int(problem.under_weight[i, c])
+            terms.append((1, sum(weight * m * n for m, n in shortage_tiers(need))))
+    return terms
+
+
+# A shortage costs more per head the deeper it cuts into an interval's requirement: the first
+# 10% missing at the base weight, up to 25% at twice it, beyond that four times. Service falls
+# ever faster as heads go missing, so two channels each a little short beat one channel
+# empty. The costs rise with depth, so the piecewise-linear penalty is convex and the solver
+# fills the cheap tier first by itself: no ordering constraints are needed.
+SHORTAGE_TIERS = ((0.10, 1), (0.25, 2), (1.00, 4))
+
+
+def shortage_tiers(need: int) -> list[tuple[int, int]]:
+    """(multiplier, heads) per tier for an interval needing `need` heads."""
+    tiers = []
+    covered = 0
+    for share, multiplier in SHORTAGE_TIERS:
+        upto = max(covered + 1, math.ceil(share * need)) if share < 1 else need
+        upto = min(upto, need)
+        if upto > covered:
+            tiers.append((multiplier, upto - covered))
+            covered = upto
+    return tiers
+
+
+def _shortage_tiers(
+    model: cp_model.CpModel, under: cp_model.IntVar, need: int, weight: int, i: int, c: int
+) -> PenaltyTerms:
+    parts = []
+    terms: PenaltyTerms = []
+    for k, (multiplier, size) in enumerate(shortage_tiers(need)):
+        part = model.new_int_var(0, size, f"under_{i}_{c}_t{k}")
+        parts.append(part)
+        terms.append((weight * multiplier, part))
+    model.add(sum(parts) == under)
     return terms
 
 
