@@ -242,3 +242,26 @@ def test_week_option_plans_another_week(tmp_path: Path) -> None:
     roster = pd.read_csv(out / "roster.csv")
     dates = {dt.date.fromisoformat(d) for d in roster.date}
     assert min(dates) >= dt.date(2026, 11, 30)
+
+
+def test_agents_can_come_from_csv(tmp_path: Path) -> None:
+    config_path = write_project(tmp_path)
+    agents = yaml.safe_load((tmp_path / "data" / "agents.yaml").read_text(encoding="utf-8"))
+    lines = ["id,name,team,skills,contract"]
+    lines += [f"{a['id']},{a['name']},{a['team']},{';'.join(a['skills'])},{a['contract']}"
+              for a in agents]
+    (tmp_path / "data" / "agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["agents"] = "data/agents.csv"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    inputs = load_inputs(config_path)
+    assert [a.id for a in inputs.agents] == [a["id"] for a in agents]
+    assert inputs.agents[6].skills == ("phone", "chat", "email")
+    assert inputs.agents[0].name == "李雷"
+    bad = (tmp_path / "data" / "agents.csv").read_text(encoding="utf-8").replace(
+        "phone;chat;email", "phone;fax", 1
+    )
+    (tmp_path / "data" / "agents.csv").write_text(bad, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--config", str(config_path)])
+    assert result.exit_code == 2
+    assert "agents.csv:8:" in result.output and "'fax'" in result.output

@@ -116,6 +116,14 @@ week_option = click.option(
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 
 
+def solver_options(command: F) -> F:
+    """--time-limit and --seed, which override the config's solver settings."""
+    command = click.option("--seed", type=int, default=None, help="Roster solver seed.")(command)
+    return click.option(
+        "--time-limit", type=float, default=None, help="Roster solver limit in seconds."
+    )(command)
+
+
 @click.group()
 @click.version_option(package_name="wfm")
 def main() -> None:
@@ -126,8 +134,7 @@ def main() -> None:
 @config_option
 @out_option
 @week_option
-@click.option("--time-limit", type=float, default=None, help="Roster solver limit in seconds.")
-@click.option("--seed", type=int, default=None, help="Roster solver seed.")
+@solver_options
 @quiet_option
 @_reports_input_errors
 def plan(
@@ -241,8 +248,7 @@ def staff_command(config_path: Path, out_dir: Path) -> None:
 @config_option
 @out_option
 @week_option
-@click.option("--time-limit", type=float, default=None, help="Solver limit in seconds.")
-@click.option("--seed", type=int, default=None, help="Solver seed.")
+@solver_options
 @quiet_option
 @_reports_input_errors
 def roster_command(

@@ -23,5 +23,5 @@ def load_config(path: Path) -> Config:
 
 def project_root(config_path: Path) -> Path:
     """Input paths in the config are relative to the folder holding `configs/`."""
-    folder = config_path.resolve().parent
-    return folder.parent if folder.name == "configs" else folder
+    folder = config_path.parent  # kept relative when given relative, for short messages
+    return folder.parent if folder.resolve().name == "configs" else folder

@@ -153,6 +153,7 @@ def history_notices(history: pd.DataFrame, horizon: Horizon, name: str) -> list[
     """Gaps worth telling the planner about; raises when history cannot support a forecast."""
     problems: list[Problem] = []
     notices: list[str] = []
+    gaps_by_channel: dict[tuple[dt.date, ...], list[str]] = {}
     for channel, rows in history.groupby("channel", sort=False):
         days = pd.DatetimeIndex(rows.interval_start).normalize().unique().sort_values()
         if rows.interval_start.max() >= pd.Timestamp(horizon.start):
@@ -172,14 +173,9 @@ def history_notices(history: pd.DataFrame, horizon: Horizon, name: str) -> list[
         # A centre's weekly closed days are not gaps: only count days of weekdays it normally works.
         usual = set(pd.Series(days.day_of_week).value_counts().loc[lambda s: s >= 2].index)
         expected = pd.date_range(days[0], days[-1], freq="D")
-        gaps = [d for d in expected if d.weekday() in usual and d not in set(days)]
+        gaps = tuple(d.date() for d in expected if d.day_of_week in usual and d not in set(days))
         if gaps:
-            shown = ", ".join(d.date().isoformat() for d in gaps[:5])
-            more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
-            notices.append(
-                f"{name}: channel {channel} has no data on {len(gaps)} working day(s): "
-                f"{shown}{more}; treated as missing, not as zero"
-            )
+            gaps_by_channel.setdefault(gaps, []).append(str(channel))
         lead = (pd.Timestamp(horizon.start) - days[-1]).days
         if lead > 28:
             notices.append(
@@ -187,6 +183,13 @@ def history_notices(history: pd.DataFrame, horizon: Horizon, name: str) -> list[
             )
     if problems:
         raise WfmInputError(problems)
+    for gaps, channels in gaps_by_channel.items():
+        shown = ", ".join(d.isoformat() for d in gaps[:5])
+        more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
+        notices.append(
+            f"{name}: no data for {', '.join(channels)} on {len(gaps)} working day(s): "
+            f"{shown}{more}; treated as missing, not as zero"
+        )
     return notices
 
 
