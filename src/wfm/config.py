@@ -289,6 +289,14 @@ class ObjectiveWeights(Frozen):
     wish_point: float = Field(20, ge=0, description="per priority point of an unmet wish")
 
 
+class WishPolicy(Frozen):
+    """How agents' wishes are weighed: every agent gets the same budget of priority points."""
+
+    points_budget: int = Field(
+        12, ge=1, le=100, description="priority points an agent may spread over one week's wishes"
+    )
+
+
 class SolverConfig(Frozen):
     time_limit_seconds: float = Field(60, gt=0)
     seed: int = 1
@@ -313,6 +321,7 @@ class Config(Frozen):
     events: list[CalendarEvent] = Field(default_factory=list)
     forecast: ForecastConfig = ForecastConfig()
     objective: ObjectiveWeights = ObjectiveWeights()
+    wishes: WishPolicy = WishPolicy()
     solver: SolverConfig = SolverConfig()
     history: str = Field("data/history.csv", description="relative to the config's folder's parent")
     agents: str = "data/agents.yaml"
