@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from ortools.sat.python import cp_model
 
-from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
+from rosterkit import MONDAY, agents, horizon_of, prefs, requirements, tiny_config
 from wfm.errors import WfmInputError
 from wfm.roster import build_roster_problem, solve_roster
 from wfm.roster.model import build_model, default_rules
@@ -292,3 +292,129 @@ def test_shortage_is_spread_across_channels_not_dumped_on_one():
     # each channel costs 2 x (1x + 2x) = 600 an hour; four short on one costs 1x+2x+4x+4x = 1100.
     assert scheduled == {"phone": 8, "chat": 8}
     assert result.penalties["under_coverage"] == pytest.approx(4 * 2 * (100 + 200))
+
+
+def _every_day(hours=(8, 9, 10, 11), days=range(7), heads=1):
+    return {("phone", d, h): heads for d in days for h in hours}
+
+
+def _flex(**limits):
+    base = {"min_hours_per_week": 0, "max_hours_per_week": 60, "max_days_per_week": 7}
+    return {"flex": {**base, **limits}}
+
+
+def _days_worked(result) -> list[int]:
+    return sorted((d - MONDAY).days for d in result.shifts.date)
+
+
+def test_max_consecutive_days():
+    config = tiny_config(planning={"days": 7}, contracts=_flex(max_consecutive_days=3))
+    team = agents(("a1", ("phone",)))
+    days = _days_worked(solve(config, team, _every_day()))
+    assert days == [0, 1, 2, 4, 5, 6]
+    assert len(solve(config, team, _every_day(), without="max_consecutive_days")) == 7
+
+
+def _inner_runs(days: list[int], horizon_days: int) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return [r for r in runs if r[0] > 0 and r[-1] < horizon_days - 1]
+
+
+def test_min_consecutive_days():
+    # Three 4-hour shifts; demand on Tue, Thu, Sat. Lone working days inside the week are banned.
+    config = tiny_config(
+        planning={"days": 7},
+        contracts=_flex(min_consecutive_days=2, min_hours_per_week=12, max_hours_per_week=12),
+    )
+    team = agents(("a1", ("phone",)))
+    need = _every_day(days=(1, 3, 5))
+    days = _days_worked(solve(config, team, need))
+    assert all(len(run) >= 2 for run in _inner_runs(days, 7))
+    assert {d for _, d, _ in solve(config, team, need, without="min_consecutive_days")} == {1, 3, 5}
+
+
+def test_min_consecutive_days_off():
+    # Six shifts in seven days leave one day off; demand is lowest on Wednesday, but a single
+    # day off inside the week is banned, so the day off moves to an end of the horizon.
+    config = tiny_config(
+        planning={"days": 7},
+        contracts=_flex(min_consecutive_days_off=2, min_hours_per_week=24, max_hours_per_week=24),
+    )
+    team = agents(("a1", ("phone",)))
+    need = _every_day(days=(0, 1, 3, 4, 5, 6))
+    off = set(range(7)) - set(_days_worked(solve(config, team, need)))
+    assert len(off) == 1 and off <= {0, 6}
+    worked_without = {
+        d for _, d, _ in solve(config, team, need, without="min_consecutive_days_off")
+    }
+    assert set(range(7)) - worked_without == {2}
+
+
+def test_max_weekends():
+    config = tiny_config(planning={"days": 14}, contracts=_flex(max_weekends=1))
+    team = agents(("a1", ("phone",)))
+    need = _every_day(days=(5, 6, 12, 13))
+    days = _days_worked(solve(config, team, need))
+    assert len({d // 7 for d in days}) == 1
+    assert len(solve(config, team, need, without="max_weekends")) == 4
+
+
+def test_max_shifts_per_type():
+    config = tiny_config(planning={"days": 7}, contracts=_flex(max_shifts={"late": 2}))
+    team = agents(("a1", ("phone",)))
+    need = _every_day(hours=(16, 17, 18, 19))
+    assert len(solve(config, team, need).shifts) == 2
+    assert len(solve(config, team, need, without="max_shifts_per_type")) == 7
+
+
+def test_contract_total_hours_over_the_horizon():
+    config = tiny_config(planning={"days": 14}, contracts=_flex(max_hours_total=12))
+    team = agents(("a1", ("phone",)))
+    need = _every_day(days=range(14))
+    assert solve(config, team, need).shifts.paid_minutes.sum() == 12 * 60
+    assert len(solve(config, team, need, without="contract_total_hours")) == 14
+
+
+def test_forbidden_sequence_late_then_early():
+    config = tiny_config(
+        rules={"min_rest_hours": 0, "forbidden_sequences": [{"first": "late", "then": "early"}]}
+    )
+    need = {("phone", 0, h): 1 for h in (16, 17, 18, 19)}
+    need |= {("phone", 1, h): 1 for h in (8, 9, 10, 11)}
+    team = agents(("a1", ("phone",)))
+    assert len(solve(config, team, need).shifts) == 1
+    assert len(solve(config, team, need, without="forbidden_sequences")) == 2
+
+
+def test_locked_shift_holds_against_coverage():
+    from wfm.domain import LockedShift
+
+    config = tiny_config(planning={"days": 2})
+    need = {("phone", 0, h): 1 for h in (8, 9, 10, 11)}
+    team = agents(("a1", ("phone",)))
+    locks = [
+        LockedShift(agent_id="a1", date=horizon_of(config).start, shift="late"),
+        LockedShift(agent_id="a1", date=horizon_of(config).dates[1], shift=None),
+    ]
+    problem = build_roster_problem(
+        config, team, {}, requirements(config, need), horizon_of(config), locks
+    )
+    result = solve_roster(problem, config.solver)
+    assert worked(result) == {("a1", "2026-11-23", "late")}
+    free = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
+    assert worked(solve_roster(free, config.solver)) == {("a1", "2026-11-23", "early")}
+
+
+def test_impossible_lock_is_an_input_error():
+    from wfm.domain import LockedShift
+
+    config = tiny_config(planning={"days": 1})
+    team = agents(("a1", ("phone",)))
+    lock = LockedShift(agent_id="a1", date=horizon_of(config).start, shift="late", start="09:00")
+    with pytest.raises(WfmInputError, match="lock a1 2026-11-23"):
+        build_roster_problem(config, team, {}, requirements(config, {}), horizon_of(config), [lock])

@@ -168,22 +168,49 @@ class ShiftTemplate(Frozen):
 
 
 class Contract(Frozen):
-    """Working-time terms an agent is employed on."""
+    """Working-time terms an agent is employed on. Limits left out do not apply."""
 
     min_hours_per_week: float = Field(0, ge=0)
     max_hours_per_week: float = Field(40, gt=0)
     max_days_per_week: int = Field(5, ge=0, le=7)
+    min_hours_total: float | None = Field(None, ge=0, description="over the whole horizon")
+    max_hours_total: float | None = Field(None, ge=0, description="over the whole horizon")
     shifts: list[str] | None = Field(None, description="shift templates allowed; None = all")
+    max_shifts: dict[str, int] = Field(
+        default_factory=dict, description="per shift template: most shifts over the horizon"
+    )
+    max_consecutive_days: int | None = Field(None, ge=1, description="longest run of work days")
+    # Runs that touch the first or last day of the horizon are exempt from the two minimums:
+    # they continue into weeks that are not being planned.
+    min_consecutive_days: int | None = Field(None, ge=1, description="shortest run of work days")
+    min_consecutive_days_off: int | None = Field(None, ge=1, description="shortest run of days off")
+    max_weekends: int | None = Field(
+        None, ge=0, description="weekends (Saturday and/or Sunday) worked over the horizon"
+    )
 
     @model_validator(mode="after")
     def _check_hours(self) -> Contract:
         if self.max_hours_per_week < self.min_hours_per_week:
             raise ValueError("max_hours_per_week is below min_hours_per_week")
+        if (
+            self.max_hours_total is not None
+            and self.min_hours_total is not None
+            and self.max_hours_total < self.min_hours_total
+        ):
+            raise ValueError("max_hours_total is below min_hours_total")
         return self
+
+
+class ForbiddenSequence(Frozen):
+    """A shift that may not be followed the next day by another (e.g. late then early)."""
+
+    first: str
+    then: str
 
 
 class LabourRules(Frozen):
     min_rest_hours: float = Field(11, ge=0, description="between the end of one shift and the next")
+    forbidden_sequences: list[ForbiddenSequence] = Field(default_factory=list)
 
 
 class DailyPeak(Frozen):
@@ -335,9 +362,13 @@ class Config(Frozen):
         if len(set(names)) != len(names):
             raise ValueError("shift template names must be unique")
         for name, contract in self.contracts.items():
-            for allowed in contract.shifts or []:
+            for allowed in [*(contract.shifts or []), *contract.max_shifts]:
                 if allowed not in names:
                     raise ValueError(f"contract '{name}' names unknown shift '{allowed}'")
+        for sequence in self.rules.forbidden_sequences:
+            for allowed in (sequence.first, sequence.then):
+                if allowed not in names:
+                    raise ValueError(f"rules.forbidden_sequences names unknown shift '{allowed}'")
         step = self.planning.interval_minutes
         for shift in self.shifts:
             if shift.length_minutes % step or shift.start_step_minutes % step:

@@ -184,6 +184,15 @@ class AgentPreferences(_Frozen):
         return str(value) if isinstance(value, int) else value
 
 
+class LockedShift(_Frozen):
+    """A planner's pin: this agent works this shift (or is off) on this date, whatever else."""
+
+    agent_id: str
+    date: dt.date
+    shift: str | None = Field(None, description="shift template; None = locked day off")
+    start: str | None = Field(None, description="'HH:MM' start; any allowed start when absent")
+
+
 @dataclass(frozen=True)
 class Horizon:
     """The days being planned, cut into equal intervals."""

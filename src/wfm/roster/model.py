@@ -34,11 +34,25 @@ class RosterVars:
     under: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     over: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     penalties: dict[str, PenaltyTerms] = field(default_factory=dict)
+    _works: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
     def agent_day(self, problem: RosterProblem, agent: int, day: int) -> list[cp_model.IntVar]:
         return [
             self.x[agent, o] for o in problem.agent_options[agent] if problem.options[o].day == day
         ]
+
+    def works(self, problem: RosterProblem, agent: int, day: int) -> cp_model.IntVar:
+        """A literal that is true when the agent works on that day (made once, then shared)."""
+        key = (agent, day)
+        if key not in self._works:
+            day_vars = self.agent_day(problem, agent, day)
+            if len(day_vars) == 1:
+                self._works[key] = day_vars[0]
+            else:
+                var = self.model.new_bool_var(f"works_{agent}_{day}")
+                self.model.add(var == sum(day_vars))
+                self._works[key] = var
+        return self._works[key]
 
 
 Rule = Callable[[RosterProblem, RosterVars], PenaltyTerms]
@@ -46,14 +60,22 @@ Rule = Callable[[RosterProblem, RosterVars], PenaltyTerms]
 
 def default_rules() -> list[tuple[str, Rule]]:
     """The rules every roster obeys, in the order they are added (coverage needs breaks)."""
-    from wfm.roster.rules import contract, coverage, rest, shifts, wishes
+    from wfm.roster.rules import contract, coverage, rest, sequence, shifts, wishes
 
     return [
         ("one_shift_per_day", shifts.add_one_shift_per_day),
         ("breaks_inside_shifts", shifts.add_breaks_inside_shifts),
+        ("locked_shifts", shifts.add_locked_shifts),
         ("contract_hours", contract.add_contract_hours),
+        ("contract_total_hours", contract.add_contract_total_hours),
         ("max_working_days", contract.add_max_working_days),
+        ("max_shifts_per_type", contract.add_max_shifts_per_type),
+        ("max_consecutive_days", sequence.add_max_consecutive_days),
+        ("min_consecutive_days", sequence.add_min_consecutive_days),
+        ("min_consecutive_days_off", sequence.add_min_consecutive_days_off),
+        ("max_weekends", sequence.add_max_weekends),
         ("min_rest_between_shifts", rest.add_min_rest_between_shifts),
+        ("forbidden_sequences", rest.add_forbidden_sequences),
         ("under_coverage", coverage.add_coverage),
         ("over_coverage", coverage.add_over_coverage),
         ("wishes", wishes.add_wish_penalties),

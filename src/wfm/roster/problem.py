@@ -15,9 +15,9 @@ import pandas as pd
 
 from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import Config
-from wfm.domain import Agent, AgentPreferences, Horizon, Wish
+from wfm.domain import Agent, AgentPreferences, Horizon, LockedShift, Wish
 from wfm.errors import Problem, WfmInputError
-from wfm.timeutil import format_clock, parse_weekday, parse_window
+from wfm.timeutil import format_clock, parse_clock, parse_weekday, parse_window
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ class RosterProblem:
     wishes: tuple[WishTerm, ...]
     unmet_wishes: tuple[tuple[int, int, Wish, str], ...] = field(default_factory=tuple)
     # (agent, wish_index, wish, reason) for wish days no roster could grant
+    locks: tuple[tuple[int, int, tuple[int, ...]], ...] = field(default_factory=tuple)
+    # (agent, day, options allowed) — an empty tuple locks a day off
 
     @property
     def n_intervals(self) -> int:
@@ -122,6 +124,7 @@ def build_roster_problem(
     preferences: Mapping[str, AgentPreferences],
     requirements: pd.DataFrame,
     horizon: Horizon,
+    locks: Sequence[LockedShift] = (),
 ) -> RosterProblem:
     """Enumerate every shift each agent may work and the demand per interval and channel."""
     channels = tuple(config.channels)
@@ -207,6 +210,7 @@ def build_roster_problem(
     over_weight = int(round(config.objective.over_coverage * scale))
 
     wishes, unmet = _resolve_wishes(config, agents, preferences, horizon, options, agent_options)
+    resolved_locks = _resolve_locks(locks, agents, horizon, options, agent_options)
     return RosterProblem(
         horizon=horizon,
         config=config,
@@ -222,7 +226,53 @@ def build_roster_problem(
         over_weight=over_weight,
         wishes=tuple(wishes),
         unmet_wishes=tuple(unmet),
+        locks=resolved_locks,
     )
+
+
+def _resolve_locks(
+    locks: Sequence[LockedShift],
+    agents: Sequence[Agent],
+    horizon: Horizon,
+    options: Sequence[ShiftOption],
+    agent_options: Sequence[tuple[int, ...]],
+) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
+    """Map each pin to the agent's shift options it allows; a pin no rule allows is an error."""
+    index = {agent.id: a for a, agent in enumerate(agents)}
+    resolved = []
+    problems = []
+    for lock in locks:
+        where = f"lock {lock.agent_id} {lock.date}"
+        if lock.agent_id not in index:
+            problems.append(Problem("locks", f"{where}: unknown agent '{lock.agent_id}'"))
+            continue
+        if not horizon.start <= lock.date < horizon.end:
+            continue  # pins outside the planned days do not bind this roster
+        a, day = index[lock.agent_id], (lock.date - horizon.start).days
+        if lock.shift is None:
+            resolved.append((a, day, ()))
+            continue
+        start = parse_clock(lock.start) if lock.start else None
+        allowed = tuple(
+            o
+            for o in agent_options[a]
+            if options[o].day == day
+            and options[o].template == lock.shift
+            and (start is None or options[o].start_minute == start)
+        )
+        if not allowed:
+            problems.append(
+                Problem(
+                    "locks",
+                    f"{where}: shift {lock.shift} {lock.start or ''} is not possible for this "
+                    "agent that day (template days, contract, opening hours or unavailability)",
+                )
+            )
+            continue
+        resolved.append((a, day, allowed))
+    if problems:
+        raise WfmInputError(problems)
+    return tuple(resolved)
 
 
 def _blocked_intervals(prefs: AgentPreferences | None, horizon: Horizon) -> set[int]:

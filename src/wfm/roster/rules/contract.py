@@ -40,3 +40,35 @@ def add_max_working_days(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             if len(worked) > limit:
                 v.model.add(sum(worked) <= limit)
     return []
+
+
+def add_contract_total_hours(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Paid minutes over the whole horizon within the contract's total limits, where set."""
+    for a, agent in enumerate(problem.agents):
+        contract = problem.config.contracts[agent.contract]
+        if contract.min_hours_total is None and contract.max_hours_total is None:
+            continue
+        paid = sum(problem.options[o].paid_minutes * v.x[a, o] for o in problem.agent_options[a])
+        low = math.floor((contract.min_hours_total or 0) * 60)
+        high = (
+            math.ceil(contract.max_hours_total * 60)
+            if contract.max_hours_total is not None
+            else sum(problem.options[o].paid_minutes for o in problem.agent_options[a])
+        )
+        v.model.add_linear_constraint(paid, low, high)
+    return []
+
+
+def add_max_shifts_per_type(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """At most so many shifts of a template over the horizon (0 forbids the template)."""
+    for a, agent in enumerate(problem.agents):
+        limits = problem.config.contracts[agent.contract].max_shifts
+        for template, limit in limits.items():
+            chosen = [
+                v.x[a, o]
+                for o in problem.agent_options[a]
+                if problem.options[o].template == template
+            ]
+            if len(chosen) > limit:
+                v.model.add(sum(chosen) <= limit)
+    return []

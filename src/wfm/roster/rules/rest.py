@@ -27,3 +27,24 @@ def add_min_rest_between_shifts(problem: RosterProblem, v: RosterVars) -> Penalt
             if conflicts:
                 v.model.add(v.x[a, o] + sum(v.x[a, c] for c in conflicts) <= 1)
     return []
+
+
+def add_forbidden_sequences(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Shift pairs that may not follow one another on consecutive days (e.g. late -> early)."""
+    pairs = {(s.first, s.then) for s in problem.config.rules.forbidden_sequences}
+    if not pairs:
+        return []
+    for a in range(len(problem.agents)):
+        by_day: dict[int, list[int]] = {}
+        for o in problem.agent_options[a]:
+            by_day.setdefault(problem.options[o].day, []).append(o)
+        for o in problem.agent_options[a]:
+            option = problem.options[o]
+            banned = [
+                later
+                for later in by_day.get(option.day + 1, [])
+                if (option.template, problem.options[later].template) in pairs
+            ]
+            if banned:
+                v.model.add(v.x[a, o] + sum(v.x[a, b] for b in banned) <= 1)
+    return []

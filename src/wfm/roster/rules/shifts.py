@@ -34,3 +34,16 @@ def add_breaks_inside_shifts(problem: RosterProblem, v: RosterVars) -> PenaltyTe
                 counts.append(var)
             v.model.add(sum(counts) == sum(workers))
     return []
+
+
+def add_locked_shifts(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """A planner's pins hold: the agent works one of the pinned options that day, or is off."""
+    for agent, day, allowed in problem.locks:
+        day_vars = v.agent_day(problem, agent, day)
+        pinned = [v.x[agent, o] for o in allowed]
+        if pinned:
+            v.model.add(sum(pinned) == 1)
+        else:
+            for var in day_vars:
+                v.model.add(var == 0)
+    return []
