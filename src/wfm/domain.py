@@ -193,6 +193,16 @@ class LockedShift(_Frozen):
     start: str | None = Field(None, description="'HH:MM' start; any allowed start when absent")
 
 
+class ShiftCover(_Frozen):
+    """Demand stated per day and shift template (heads on that shift) instead of per interval."""
+
+    date: dt.date
+    shift: str
+    required: int = Field(ge=0)
+    under_weight: float = Field(ge=0, description="per missing head")
+    over_weight: float = Field(ge=0, description="per surplus head")
+
+
 @dataclass(frozen=True)
 class Horizon:
     """The days being planned, cut into equal intervals."""

@@ -78,6 +78,7 @@ def default_rules() -> list[tuple[str, Rule]]:
         ("forbidden_sequences", rest.add_forbidden_sequences),
         ("under_coverage", coverage.add_coverage),
         ("over_coverage", coverage.add_over_coverage),
+        ("shift_cover", coverage.add_shift_cover),
         ("wishes", wishes.add_wish_penalties),
     ]
 

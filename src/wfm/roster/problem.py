@@ -15,7 +15,7 @@ import pandas as pd
 
 from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import Config
-from wfm.domain import Agent, AgentPreferences, Horizon, LockedShift, Wish
+from wfm.domain import Agent, AgentPreferences, Horizon, LockedShift, ShiftCover, Wish
 from wfm.errors import Problem, WfmInputError
 from wfm.timeutil import format_clock, parse_clock, parse_weekday, parse_window
 
@@ -85,6 +85,8 @@ class RosterProblem:
     # (agent, wish_index, wish, reason) for wish days no roster could grant
     locks: tuple[tuple[int, int, tuple[int, ...]], ...] = field(default_factory=tuple)
     # (agent, day, options allowed) — an empty tuple locks a day off
+    shift_cover: tuple[tuple[int, str, int, int, int], ...] = field(default_factory=tuple)
+    # (day, template, required, under weight, over weight) in objective units
 
     @property
     def n_intervals(self) -> int:
@@ -125,6 +127,7 @@ def build_roster_problem(
     requirements: pd.DataFrame,
     horizon: Horizon,
     locks: Sequence[LockedShift] = (),
+    shift_cover: Sequence[ShiftCover] = (),
 ) -> RosterProblem:
     """Enumerate every shift each agent may work and the demand per interval and channel."""
     channels = tuple(config.channels)
@@ -227,6 +230,17 @@ def build_roster_problem(
         wishes=tuple(wishes),
         unmet_wishes=tuple(unmet),
         locks=resolved_locks,
+        shift_cover=tuple(
+            (
+                (cover.date - horizon.start).days,
+                cover.shift,
+                cover.required,
+                int(round(cover.under_weight * OBJECTIVE_UNIT)),
+                int(round(cover.over_weight * OBJECTIVE_UNIT)),
+            )
+            for cover in shift_cover
+            if horizon.start <= cover.date < horizon.end
+        ),
     )
 
 

@@ -205,6 +205,8 @@ def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolv
                 for c in range(len(problem.channels))
                 if (i, group, c) in v.serving
             }
+            if not quota:  # no interval demand was modelled: agents stay on their first skill
+                quota = {problem.channels.index(problem.groups[group][0]): len(agents)}
             for a, c in _assign_channels(agents, quota, previous, problem.channels):
                 name = problem.channels[c]
                 previous[a] = name

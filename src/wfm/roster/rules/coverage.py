@@ -29,6 +29,31 @@ def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], 
     return heads
 
 
+def add_shift_cover(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Demand per day and shift template: heads on that shift against the requirement."""
+    terms: PenaltyTerms = []
+    by_shift: dict[tuple[int, str], list] = defaultdict(list)
+    for (_a, o), var in v.x.items():
+        option = problem.options[o]
+        by_shift[option.day, option.template].append(var)
+    for day, template, need, under_weight, over_weight in problem.shift_cover:
+        heads = sum(by_shift.get((day, template), []))
+        if need and under_weight:
+            under = v.model.new_int_var(0, need, f"scover_under_{day}_{template}")
+            v.model.add(under >= need - heads)
+            terms.append((under_weight, under))
+        if over_weight:
+            over = v.model.new_int_var(0, len(problem.agents), f"scover_over_{day}_{template}")
+            v.model.add(over >= heads - need)
+            terms.append((over_weight, over))
+    return terms
+
+
+def _interval_cover_matters(problem: RosterProblem) -> bool:
+    # A problem stated only per shift (no interval demand, surplus free) needs no interval model.
+    return bool(problem.required.any()) or problem.over_weight > 0
+
+
 def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     """Split each group's heads over its open channels; penalise under-coverage.
 
@@ -36,6 +61,8 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     where the planner said a missing head hurts most.
     """
     model = v.model
+    if not _interval_cover_matters(problem):
+        return []
     heads = group_heads(problem, v)
     n_agents = len(problem.agents)
     for (i, group), parts in heads.items():
@@ -115,6 +142,8 @@ def scheduled_heads(v: RosterVars) -> dict[tuple[int, int], cp_model.LinearExprT
 def add_over_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     """Penalise heads beyond the requirement, so spare capacity goes where it is needed."""
     terms: PenaltyTerms = []
+    if problem.over_weight == 0:
+        return terms
     for (i, c), scheduled in scheduled_heads(v).items():
         over = v.model.new_int_var(0, len(problem.agents), f"over_{i}_{c}")
         v.model.add(over >= scheduled - int(problem.required[i, c]))
