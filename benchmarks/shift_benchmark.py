@@ -38,17 +38,26 @@ def to_wfm(inst: Instance, time_limit: float, seed: int, workers: int, determini
     config = Config.model_validate(
         {
             "site": {"country": None},
-            "planning": {"week_start": MONDAY.isoformat(), "days": inst.horizon,
-                         "interval_minutes": 60},
+            "planning": {
+                "week_start": MONDAY.isoformat(),
+                "days": inst.horizon,
+                "interval_minutes": 60,
+            },
             "channels": {"work": {"kind": "voice", "aht_seconds": 60, "hours": "00:00-24:00"}},
             "shifts": [
-                {"name": name, "length_minutes": minutes, "earliest_start": "00:00",
-                 "latest_start": "00:00"}
+                {
+                    "name": name,
+                    "length_minutes": minutes,
+                    "earliest_start": "00:00",
+                    "latest_start": "00:00",
+                }
                 for name, minutes in inst.shift_minutes.items()
             ],
             "contracts": {
                 sid: {
-                    "min_hours_per_week": 0, "max_hours_per_week": 168, "max_days_per_week": 7,
+                    "min_hours_per_week": 0,
+                    "max_hours_per_week": 168,
+                    "max_days_per_week": 7,
                     "min_hours_total": rules["min_minutes"] / 60,
                     "max_hours_total": rules["max_minutes"] / 60,
                     "max_shifts": rules["max_shifts"],
@@ -63,12 +72,17 @@ def to_wfm(inst: Instance, time_limit: float, seed: int, workers: int, determini
                 "min_rest_hours": 0,
                 "forbidden_sequences": [
                     {"first": first, "then": then}
-                    for first, banned in inst.cannot_follow.items() for then in sorted(banned)
+                    for first, banned in inst.cannot_follow.items()
+                    for then in sorted(banned)
                 ],
             },
             "objective": {"under_coverage": 0, "over_coverage": 0, "wish_point": 1},
-            "solver": {"time_limit_seconds": time_limit, "seed": seed, "workers": workers,
-                       "deterministic": deterministic},
+            "solver": {
+                "time_limit_seconds": time_limit,
+                "seed": seed,
+                "workers": workers,
+                "deterministic": deterministic,
+            },
         }
     )
     agents = [Agent(id=sid, name=sid, skills=("work",), contract=sid) for sid in inst.staff]
@@ -106,9 +120,7 @@ def solve_instance(path: Path, time_limit: float, seed: int, workers: int, deter
     problem = build_roster_problem(config, agents, preferences, empty, horizon, shift_cover=cover)
     result = solve_roster(problem, config.solver)
     seconds = time.perf_counter() - started
-    rows = [
-        (r.agent_id, (r.date - MONDAY).days, r.shift) for r in result.shifts.itertuples()
-    ]
+    rows = [(r.agent_id, (r.date - MONDAY).days, r.shift) for r in result.shifts.itertuples()]
     objective, violations = evaluate(inst, rows)
     return inst, result, rows, objective, violations, seconds
 
@@ -128,17 +140,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("instances", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every instance in shared/data")
+    parser.add_argument("--only", type=str, help="with --all: comma-separated numbers, e.g. 1,3,5")
     parser.add_argument("--time-limit", type=float, default=60)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--deterministic", action="store_true",
-                        help="one worker on the deterministic clock (default: parallel workers)")
+    # CP-SAT's full portfolio (LP bounds, core search, LNS) needs about eight workers; on two
+    # cores they share time, which still beats two workers by far on these instances.
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="one worker on the deterministic clock (default: parallel workers)",
+    )
     parser.add_argument("--solution", type=Path, help="write employee,day,shift rows here")
     args = parser.parse_args()
     paths = list(args.instances)
     if args.all:
-        paths = sorted((DATA / "instances").glob("Instance*.txt"),
-                       key=lambda p: int(p.stem.removeprefix("Instance")))
+        paths = sorted(
+            (DATA / "instances").glob("Instance*.txt"),
+            key=lambda p: int(p.stem.removeprefix("Instance")),
+        )
     best = _best_known() if (DATA / "best_known.csv").exists() else {}
     print(f"# {' '.join(sys.argv)}")
     print("| instance | objective | best known | gap % | bound | status | seconds | violations |")
@@ -164,8 +184,12 @@ def main() -> None:
                 writer = csv.writer(handle)
                 writer.writerow(["employee", "day", "shift"])
                 writer.writerows(rows)
-        last = {"instance": inst.name, "objective": objective, "bound": result.best_bound,
-                "seconds": round(seconds, 2)}
+        last = {
+            "instance": inst.name,
+            "objective": objective,
+            "bound": result.best_bound,
+            "seconds": round(seconds, 2),
+        }
     print(json.dumps(last))
 
 

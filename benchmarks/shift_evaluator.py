@@ -117,7 +117,9 @@ def evaluate(inst: Instance, assignments: list[tuple[str, int, str]]) -> tuple[i
                 bad.append(f"{e}: too many {sh}")
         total = sum(inst.shift_minutes[v] for v in days.values())
         if not rules["min_minutes"] <= total <= rules["max_minutes"]:
-            bad.append(f"{e}: {total} minutes outside [{rules['min_minutes']}, {rules['max_minutes']}]")
+            bad.append(
+                f"{e}: {total} minutes outside [{rules['min_minutes']}, {rules['max_minutes']}]"
+            )
         worked = [d in days for d in range(h)]
         for a, b in _runs(worked, True):
             if b - a + 1 > rules["max_consecutive"]:
@@ -141,7 +143,7 @@ def evaluate(inst: Instance, assignments: list[tuple[str, int, str]]) -> tuple[i
         if roster.get(e, {}).get(d) == sh:
             cost += w
     heads: dict[tuple[int, str], int] = defaultdict(int)
-    for e, days in roster.items():
+    for days in roster.values():
         for d, sh in days.items():
             heads[d, sh] += 1
     for d, sh, req, wu, wo in inst.cover:

@@ -270,7 +270,38 @@ def test_hard_conflict_names_the_rules():
     with pytest.raises(WfmInputError) as info:
         solve_roster(problem, config.solver)
     message = str(info.value)
-    assert "contract_hours" in message and "min_rest_between_shifts" in message
+    assert "agent a1: contract_hours + min_rest_between_shifts cannot all hold" in message
+
+
+def test_infeasibility_names_only_the_agents_in_conflict():
+    config = tiny_config(
+        planning={"days": 7},
+        contracts={
+            "flex": {"min_hours_per_week": 0, "max_hours_per_week": 40, "max_days_per_week": 7},
+            "tight": {
+                "min_hours_per_week": 24,
+                "max_hours_per_week": 40,
+                "max_days_per_week": 7,
+                "max_consecutive_days": 3,
+            },
+        },
+    )
+    # b1 needs six 4-hour shifts but is away on Wednesday, so Thursday to Sunday must all be
+    # worked: four days in a row where at most three are allowed.
+    team = [
+        *agents(("a1", ("phone",)), ("a2", ("phone",))),
+        *agents(("b1", ("phone",)), contract="tight"),
+    ]
+    unavailable = {"b1": prefs("b1", unavailable=[{"day": "wed", "reason": "study"}])}
+    problem = build_roster_problem(
+        config, team, unavailable, requirements(config, {}), horizon_of(config)
+    )
+    with pytest.raises(WfmInputError) as info:
+        solve_roster(problem, config.solver)
+    lines = [str(p) for p in info.value.problems]
+    assert len(lines) == 1
+    assert "agent b1" in lines[0] and "max_consecutive_days" in lines[0]
+    assert "contract_hours" in lines[0]
 
 
 def test_same_inputs_and_seed_give_the_same_roster():

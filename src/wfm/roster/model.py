@@ -34,7 +34,22 @@ class RosterVars:
     under: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     over: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     penalties: dict[str, PenaltyTerms] = field(default_factory=dict)
+    explain: bool = False  # guard each agent's hard rules with a literal, to explain infeasibility
+    guards: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     _works: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+
+    def hard(self, constraint: cp_model.Constraint, rule: str, agent: int) -> None:
+        """Register an agent's hard constraint; when explaining, it holds only if its guard does.
+
+        Solving with every guard assumed true and asking CP-SAT for a sufficient set of failed
+        assumptions names the agents and rules that cannot hold together.
+        """
+        if not self.explain:
+            return
+        key = (rule, agent)
+        if key not in self.guards:
+            self.guards[key] = self.model.new_bool_var(f"guard_{rule}_{agent}")
+        constraint.only_enforce_if(self.guards[key])
 
     def agent_day(self, problem: RosterProblem, agent: int, day: int) -> list[cp_model.IntVar]:
         return [
@@ -83,10 +98,12 @@ def default_rules() -> list[tuple[str, Rule]]:
     ]
 
 
-def build_model(problem: RosterProblem, rules: list[tuple[str, Rule]] | None = None) -> RosterVars:
+def build_model(
+    problem: RosterProblem, rules: list[tuple[str, Rule]] | None = None, explain: bool = False
+) -> RosterVars:
     """Create the shift variables, then let each rule add its constraints and penalties."""
     model = cp_model.CpModel()
-    v = RosterVars(model)
+    v = RosterVars(model, explain=explain)
     for a, options in enumerate(problem.agent_options):
         group = problem.agent_group[a]
         for o in options:

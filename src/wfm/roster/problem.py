@@ -253,7 +253,7 @@ def _resolve_locks(
 ) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
     """Map each pin to the agent's shift options it allows; a pin no rule allows is an error."""
     index = {agent.id: a for a, agent in enumerate(agents)}
-    resolved = []
+    resolved: list[tuple[int, int, tuple[int, ...]]] = []
     problems = []
     for lock in locks:
         where = f"lock {lock.agent_id} {lock.date}"

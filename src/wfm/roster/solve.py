@@ -19,7 +19,7 @@ from wfm.domain import (
     RosterResult,
 )
 from wfm.errors import Problem, WfmInputError
-from wfm.roster.model import RosterVars, build_model, default_rules
+from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, ShiftOption, WishTerm
 from wfm.timeutil import format_clock
 
@@ -99,7 +99,7 @@ def solve_roster(
 def explain_infeasible(
     problem: RosterProblem, settings: SolverConfig, status: str
 ) -> list[Problem]:
-    """Name the rule families whose removal makes the roster possible."""
+    """Name the agents and rules that cannot all hold, from a minimal set of failed guards."""
     if status != "INFEASIBLE":
         return [
             Problem(
@@ -108,28 +108,53 @@ def explain_infeasible(
                 "raise solver.time_limit_seconds",
             )
         ]
-    culprits = []
-    relaxable = {"contract_hours", "max_working_days", "min_rest_between_shifts"}
-    for name in relaxable:
-        rules = [(n, r) for n, r in default_rules() if n != name]
-        v = build_model(problem, rules)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(10.0, settings.time_limit_seconds)
-        solver.parameters.num_workers = settings.workers
-        v.model.clear_objective()
-        if solver.solve(v.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            culprits.append(name)
-    detail = (
-        f"; possible without: {', '.join(sorted(culprits))}"
-        if culprits
-        else "; several rules conflict at once"
-    )
+    core = infeasible_core(problem, min(30.0, settings.time_limit_seconds))
+    if not core:
+        return [Problem("roster", "the hard rules cannot all hold together")]
+    by_agent: dict[int, list[str]] = defaultdict(list)
+    for rule, agent in core:
+        by_agent[agent].append(rule)
     return [
         Problem(
             "roster",
-            "the hard rules cannot all hold (contracts, rest, days, unavailability)" + detail,
+            f"agent {problem.agents[a].id}: {' + '.join(sorted(rules))} cannot all hold "
+            "with the shifts left after templates, opening hours, skills and unavailability",
+            field=problem.agents[a].id,
         )
+        for a, rules in sorted(by_agent.items())
     ]
+
+
+def infeasible_core(problem: RosterProblem, time_limit: float) -> list[tuple[str, int]]:
+    """(rule, agent) pairs whose guards CP-SAT reports as a reason, then shrunk one by one."""
+    v = build_model(problem, explain=True)
+    v.model.clear_objective()
+    guards = dict(v.guards)
+    if not guards:
+        return []
+
+    def infeasible(keys: list[tuple[str, int]]) -> bool:
+        v.model.clear_assumptions()
+        v.model.add_assumptions([guards[k] for k in keys])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = time_limit
+        return solver.solve(v.model) == cp_model.INFEASIBLE
+
+    v.model.add_assumptions(list(guards.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    if solver.solve(v.model) != cp_model.INFEASIBLE:
+        return []
+    index = {var.index: key for key, var in guards.items()}
+    core = [index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index]
+    # Deletion filter: drop each guard whose removal keeps the rest infeasible (small cores).
+    for key in list(core):
+        rest = [k for k in core if k != key]
+        if len(core) <= 12 and rest and infeasible(rest):
+            core = rest
+    return core
 
 
 def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolver) -> dict:

@@ -27,7 +27,7 @@ def add_contract_hours(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             ]
             low = math.floor(contract.min_hours_per_week * 60 * share)
             high = math.ceil(contract.max_hours_per_week * 60 * share)
-            v.model.add_linear_constraint(sum(terms), low, high)
+            v.hard(v.model.add_linear_constraint(sum(terms), low, high), "contract_hours", a)
     return []
 
 
@@ -38,7 +38,7 @@ def add_max_working_days(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             worked = [v.x[a, o] for o in problem.agent_options[a] if problem.options[o].day in week]
             limit = math.ceil(contract.max_days_per_week * len(week) / 7)
             if len(worked) > limit:
-                v.model.add(sum(worked) <= limit)
+                v.hard(v.model.add(sum(worked) <= limit), "max_working_days", a)
     return []
 
 
@@ -55,7 +55,7 @@ def add_contract_total_hours(problem: RosterProblem, v: RosterVars) -> PenaltyTe
             if contract.max_hours_total is not None
             else sum(problem.options[o].paid_minutes for o in problem.agent_options[a])
         )
-        v.model.add_linear_constraint(paid, low, high)
+        v.hard(v.model.add_linear_constraint(paid, low, high), "contract_total_hours", a)
     return []
 
 
@@ -70,5 +70,5 @@ def add_max_shifts_per_type(problem: RosterProblem, v: RosterVars) -> PenaltyTer
                 if problem.options[o].template == template
             ]
             if len(chosen) > limit:
-                v.model.add(sum(chosen) <= limit)
+                v.hard(v.model.add(sum(chosen) <= limit), "max_shifts_per_type", a)
     return []

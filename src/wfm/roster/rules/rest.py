@@ -25,7 +25,8 @@ def add_min_rest_between_shifts(problem: RosterProblem, v: RosterVars) -> Penalt
                 if problem.options[later].start_minute + 1440 - option.end_minute < rest
             ]
             if conflicts:
-                v.model.add(v.x[a, o] + sum(v.x[a, c] for c in conflicts) <= 1)
+                ct = v.model.add(v.x[a, o] + sum(v.x[a, c] for c in conflicts) <= 1)
+                v.hard(ct, "min_rest_between_shifts", a)
     return []
 
 
@@ -46,5 +47,6 @@ def add_forbidden_sequences(problem: RosterProblem, v: RosterVars) -> PenaltyTer
                 if (option.template, problem.options[later].template) in pairs
             ]
             if banned:
-                v.model.add(v.x[a, o] + sum(v.x[a, b] for b in banned) <= 1)
+                ct = v.model.add(v.x[a, o] + sum(v.x[a, b] for b in banned) <= 1)
+                v.hard(ct, "forbidden_sequences", a)
     return []

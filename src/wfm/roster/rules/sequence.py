@@ -14,9 +14,8 @@ def add_max_consecutive_days(problem: RosterProblem, v: RosterVars) -> PenaltyTe
         if limit is None or limit >= days:
             continue
         for start in range(days - limit):
-            v.model.add(
-                sum(v.works(problem, a, d) for d in range(start, start + limit + 1)) <= limit
-            )
+            window = sum(v.works(problem, a, d) for d in range(start, start + limit + 1))
+            v.hard(v.model.add(window <= limit), "max_consecutive_days", a)
     return []
 
 
@@ -29,6 +28,7 @@ def _forbid_short_runs(
     not (other at d, same at d+1..d+L, other at d+L+1). Runs touching day 0 or the last day are
     left alone: they continue into weeks that are not being planned.
     """
+    rule = "min_consecutive_days" if working else "min_consecutive_days_off"
     days = problem.horizon.days
     for length in range(1, minimum):
         for before in range(0, days - length - 1):
@@ -36,9 +36,10 @@ def _forbid_short_runs(
             run = [v.works(problem, agent, d) for d in range(before + 1, after)]
             edge = [v.works(problem, agent, before), v.works(problem, agent, after)]
             if working:
-                v.model.add_bool_or([*edge, *(lit.Not() for lit in run)])
+                ct = v.model.add_bool_or([*edge, *(lit.Not() for lit in run)])
             else:
-                v.model.add_bool_or([*(lit.Not() for lit in edge), *run])
+                ct = v.model.add_bool_or([*(lit.Not() for lit in edge), *run])
+            v.hard(ct, rule, agent)
 
 
 def add_min_consecutive_days(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
@@ -80,5 +81,5 @@ def add_max_weekends(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             flag = v.model.new_bool_var(f"weekend_{a}_{k}")
             v.model.add_max_equality(flag, [v.works(problem, a, d) for d in span])
             worked.append(flag)
-        v.model.add(sum(worked) <= limit)
+        v.hard(v.model.add(sum(worked) <= limit), "max_weekends", a)
     return []

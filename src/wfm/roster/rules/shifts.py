@@ -42,8 +42,8 @@ def add_locked_shifts(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
         day_vars = v.agent_day(problem, agent, day)
         pinned = [v.x[agent, o] for o in allowed]
         if pinned:
-            v.model.add(sum(pinned) == 1)
+            v.hard(v.model.add(sum(pinned) == 1), "locked_shifts", agent)
         else:
             for var in day_vars:
-                v.model.add(var == 0)
+                v.hard(v.model.add(var == 0), "locked_shifts", agent)
     return []
