@@ -45,7 +45,15 @@ def tiny_config(**overrides: Any) -> Config:
         "solver": {"time_limit_seconds": 10, "seed": 1, "workers": 1},
     }
     for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
+        if (
+            isinstance(value, dict)
+            and isinstance(data.get(key), dict)
+            and key
+            not in {
+                "channels",
+                "contracts",
+            }
+        ):
             data[key] = {**data[key], **value}
         else:
             data[key] = value

@@ -449,3 +449,51 @@ def test_impossible_lock_is_an_input_error():
     lock = LockedShift(agent_id="a1", date=horizon_of(config).start, shift="late", start="09:00")
     with pytest.raises(WfmInputError, match="lock a1 2026-11-23"):
         build_roster_problem(config, team, {}, requirements(config, {}), horizon_of(config), [lock])
+
+
+def _two_queues(mode: str):
+    """Two voice queues with the same load in Erlangs: A has 4x the calls, each 4x shorter."""
+    from wfm.staffing import compute_requirements
+
+    config = tiny_config(
+        planning={"days": 1},
+        objective={"coverage_cost": mode},
+        channels={
+            "a": {"kind": "voice", "aht_seconds": 150, "hours": "08:00-20:00", "shrinkage": 0},
+            "b": {"kind": "voice", "aht_seconds": 600, "hours": "08:00-20:00", "shrinkage": 0},
+        },
+    )
+    horizon = horizon_of(config)
+    rows = [
+        {
+            "interval_start": ts,
+            "channel": ch,
+            "contacts": calls if 8 <= ts.hour < 12 else 0.0,
+            "lower": 0.0,
+            "upper": 0.0,
+            "aht_seconds": aht,
+        }
+        for ch, calls, aht in (("a", 96.0, 150.0), ("b", 24.0, 600.0))
+        for ts in horizon.intervals()
+    ]
+    req = compute_requirements(pd.DataFrame(rows), config)
+    team = agents(("x1", ("a", "b")))
+    return build_roster_problem(config, team, {}, req, horizon), config
+
+
+def test_service_aware_cost_is_convex_and_follows_the_calls():
+    problem, _ = _two_queues("service")
+    steps_a, steps_b = problem.shortage_steps[8, 0], problem.shortage_steps[8, 1]
+    for steps in (steps_a, steps_b):
+        costs = [cost for cost, _ in steps]
+        assert costs == sorted(costs)  # convex: each further missing head costs at least as much
+    # Same heads needed, but a missing head on A leaves four times the callers waiting.
+    assert steps_a[0][0] > 2 * steps_b[0][0]
+    headcount, _ = _two_queues("headcount")
+    assert headcount.shortage_steps == {}
+
+
+def test_service_aware_coverage_sends_the_scarce_agent_to_the_busier_queue():
+    problem, config = _two_queues("service")
+    result = solve_roster(problem, config.solver)
+    assert set(result.assignments.activity) == {"a"}

@@ -57,6 +57,14 @@ class ChannelConfig(Frozen):
     response_minutes: float | None = Field(
         None, gt=0, description="deferred channels: every item answered within this many minutes"
     )
+    queue_model: Literal["erlang_c", "erlang_a"] = Field(
+        "erlang_c",
+        description="voice/chat queue model: erlang_c (nobody hangs up) or erlang_a (callers "
+        "hang up after patience_seconds on average; Erlang C overstaffs when they do)",
+    )
+    patience_seconds: float | None = Field(
+        None, gt=0, description="erlang_a: callers' mean patience before hanging up, seconds"
+    )
 
     @field_validator("hours")
     @classmethod
@@ -74,6 +82,10 @@ class ChannelConfig(Frozen):
             and (self.service.asa_seconds is None)
         ):
             raise ValueError("service needs a target (share in time) or asa_seconds")
+        if self.queue_model == "erlang_a" and self.patience_seconds is None:
+            raise ValueError("queue_model erlang_a needs patience_seconds")
+        if self.queue_model == "erlang_a" and self.kind is ChannelKind.DEFERRED:
+            raise ValueError("a deferred channel is worked from a backlog; use erlang_c")
         return self
 
     def windows(self) -> dict[int, list[tuple[int, int]]]:
@@ -314,6 +326,11 @@ class ObjectiveWeights(Frozen):
     under_coverage: float = Field(100, ge=0)
     over_coverage: float = Field(5, ge=0)
     wish_point: float = Field(20, ge=0, description="per priority point of an unmet wish")
+    coverage_cost: Literal["headcount", "service"] = Field(
+        "service",
+        description="headcount: every missing head costs alike (deeper gaps cost more); "
+        "service: each missing head costs the contacts it pushes past the service target",
+    )
 
 
 class WishPolicy(Frozen):

@@ -17,6 +17,7 @@ from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import Config
 from wfm.domain import Agent, AgentPreferences, Horizon, LockedShift, ShiftCover, Wish
 from wfm.errors import Problem, WfmInputError
+from wfm.roster.service_cost import service_shortage_steps
 from wfm.timeutil import format_clock, parse_clock, parse_weekday, parse_window
 
 
@@ -87,6 +88,9 @@ class RosterProblem:
     # (agent, day, options allowed) — an empty tuple locks a day off
     shift_cover: tuple[tuple[int, str, int, int, int], ...] = field(default_factory=tuple)
     # (day, template, required, under weight, over weight) in objective units
+    shortage_steps: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+    # per (interval, channel): convex (cost per head, heads) steps of missing heads; where
+    # absent, coverage.py uses its headcount tiers
 
     @property
     def n_intervals(self) -> int:
@@ -211,6 +215,11 @@ def build_roster_problem(
         config.objective.under_coverage * scale * peak_weights(config, horizon)
     ).astype(int)[:, None] * np.ones((1, len(channels)), dtype=int)
     over_weight = int(round(config.objective.over_coverage * scale))
+    steps = {}
+    if config.objective.coverage_cost == "service" and {"contacts", "aht_seconds"} <= set(
+        requirements.columns
+    ):
+        steps = service_shortage_steps(config, requirements, index, channels, under_weight)
 
     wishes, unmet = _resolve_wishes(config, agents, preferences, horizon, options, agent_options)
     resolved_locks = _resolve_locks(locks, agents, horizon, options, agent_options)
@@ -230,6 +239,7 @@ def build_roster_problem(
         wishes=tuple(wishes),
         unmet_wishes=tuple(unmet),
         locks=resolved_locks,
+        shortage_steps=steps,
         shift_cover=tuple(
             (
                 (cover.date - horizon.start).days,

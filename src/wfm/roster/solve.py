@@ -289,7 +289,14 @@ def _assign_channels(
 
 
 def wish_outcomes(problem: RosterProblem, chosen: dict[int, dict[int, int]]) -> pd.DataFrame:
-    """Every submitted wish, whether the roster grants it, and why not where it does not."""
+    """Every submitted wish, whether the roster grants it, and why not where it does not.
+
+    A wish spans days and is granted only when all of them are. The reason names each day
+    it was not, what the agent was rostered instead, and the facts a planner checks next:
+    whether the contract's minimum hours needed that shift, and how many colleagues were
+    granted a day off they wished for on the same day.
+    """
+    dates = problem.horizon.dates
     rows = []
     terms_by_wish: dict[tuple[int, int], list[WishTerm]] = defaultdict(list)
     for term in problem.wishes:
@@ -299,22 +306,39 @@ def wish_outcomes(problem: RosterProblem, chosen: dict[int, dict[int, int]]) -> 
     for a, w, wish, reason in problem.unmet_wishes:
         impossible[a, w].append(reason)
         wishes[a, w] = wish
+    days_off_granted: dict[int, int] = defaultdict(int)
+    for term in problem.wishes:
+        if term.wish.day_off and chosen[term.agent].get(term.day) is None:
+            days_off_granted[term.day] += 1
+    paid = {
+        a: sum(problem.options[o].paid_minutes for o in days.values()) for a, days in chosen.items()
+    }
     for (a, w), wish in sorted(wishes.items()):
         agent = problem.agents[a]
-        terms = terms_by_wish.get((a, w), [])
-        denied_days = []
-        for term in terms:
+        contract = problem.config.contracts.get(agent.contract)
+        minimum = (contract.min_hours_per_week if contract else 0) * 60 * len(dates) / 7
+        denied, granted = [], []
+        for term in sorted(terms_by_wish.get((a, w), []), key=lambda t: t.day):
             option = chosen[a].get(term.day)
-            if _violates(term, option, problem.options):
-                worked = (
-                    problem.options[option].template + " " + problem.options[option].label
-                    if option is not None
-                    else "day off"
-                )
-                denied_days.append(f"{problem.horizon.dates[term.day]} ({worked})")
+            day = f"{dates[term.day]:%a} {dates[term.day].isoformat()}"
+            if not _violates(term, option, problem.options):
+                granted.append(day)
+                continue
+            if option is None:
+                instead = "rostered off"
+            else:
+                shift = problem.options[option]
+                instead = f"rostered {shift.template} {shift.label}"
+                if paid.get(a, 0) - shift.paid_minutes < minimum:
+                    instead += f"; without it the contract's {minimum / 60:g} h minimum is not met"
+            if wish.day_off and days_off_granted[term.day]:
+                instead += f"; {days_off_granted[term.day]} colleague(s) got this day off as wished"
+            denied.append(f"{day} ({instead})")
         reasons = list(impossible.get((a, w), []))
-        if denied_days:
-            reasons.append("outweighed by coverage or other wishes on " + ", ".join(denied_days))
+        if denied:
+            reasons.append("outweighed by coverage or other wishes on " + ", ".join(denied))
+        if reasons and granted:
+            reasons.append("granted on " + ", ".join(granted))
         rows.append(
             {
                 "agent_id": agent.id,

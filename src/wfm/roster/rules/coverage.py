@@ -88,12 +88,18 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             under = model.new_int_var(0, need, f"under_{i}_{c}")
             model.add(under >= need - scheduled)
             v.under[i, c] = under
-            terms += _shortage_tiers(model, under, need, int(problem.under_weight[i, c]), i, c)
+            steps = problem.shortage_steps.get((i, c)) or [
+                (int(problem.under_weight[i, c]) * m, n) for m, n in shortage_tiers(need)
+            ]
+            terms += _shortage_steps(model, under, steps, i, c)
     for i, c in zip(*problem.required.nonzero(), strict=True):
         if (int(i), int(c)) not in v.under:  # demand nobody can serve: a constant penalty
             need = int(problem.required[i, c])
             weight = int(problem.under_weight[i, c])
-            terms.append((1, sum(weight * m * n for m, n in shortage_tiers(need))))
+            steps = problem.shortage_steps.get((int(i), int(c))) or [
+                (weight * m, n) for m, n in shortage_tiers(need)
+            ]
+            terms.append((1, sum(cost * n for cost, n in steps)))
     return terms
 
 
@@ -118,15 +124,18 @@ def shortage_tiers(need: int) -> list[tuple[int, int]]:
     return tiers
 
 
-def _shortage_tiers(
-    model: cp_model.CpModel, under: cp_model.IntVar, need: int, weight: int, i: int, c: int
+def _shortage_steps(
+    model: cp_model.CpModel, under: cp_model.IntVar, steps: list[tuple[int, int]], i: int, c: int
 ) -> PenaltyTerms:
+    """Split the shortfall into steps of rising cost; convexity makes the cheap ones fill first."""
+    if len(steps) == 1:
+        return [(steps[0][0], under)]
     parts = []
     terms: PenaltyTerms = []
-    for k, (multiplier, size) in enumerate(shortage_tiers(need)):
-        part = model.new_int_var(0, size, f"under_{i}_{c}_t{k}")
+    for k, (cost, size) in enumerate(steps):
+        part = model.new_int_var(0, size, f"under_{i}_{c}_s{k}")
         parts.append(part)
-        terms.append((weight * multiplier, part))
+        terms.append((cost, part))
     model.add(sum(parts) == under)
     return terms
 
