@@ -159,6 +159,9 @@ def main() -> None:
             (DATA / "instances").glob("Instance*.txt"),
             key=lambda p: int(p.stem.removeprefix("Instance")),
         )
+        if args.only:
+            wanted = {f"Instance{n.strip()}" for n in args.only.split(",")}
+            paths = [p for p in paths if p.stem in wanted]
     best = _best_known() if (DATA / "best_known.csv").exists() else {}
     print(f"# {' '.join(sys.argv)}")
     print("| instance | objective | best known | gap % | bound | status | seconds | violations |")

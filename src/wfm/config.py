@@ -308,16 +308,45 @@ class PlanningConfig(Frozen):
     week_start: dt.date | None = Field(
         None, description="first day planned; default: the Monday after the last history day"
     )
-    days: int = Field(7, ge=1, le=28)
+    days: int = Field(7, ge=1, le=400)
     interval_minutes: Literal[15, 30, 60] = 60
 
 
+ForecastModel = Literal[
+    "seasonal_naive",
+    "mean_4_weeks",
+    "mstl",
+    "calendar_glm",
+    "calendar_glm+month_turn",
+    "calendar_glm+catch_up",
+    "calendar_glm+month_turn+catch_up",
+    "combination",
+]
+
+
 class ForecastConfig(Frozen):
+    """How contacts are forecast: candidate models, chosen per channel by a rolling backtest."""
+
     prediction_level: float = Field(0.8, gt=0, lt=1)
     history_weeks: int | None = Field(
         None, ge=4, description="use only the most recent weeks of history (None = all)"
     )
-    backtest_weeks: int = Field(2, ge=0, le=12, description="weeks held out to score the model")
+    backtest_weeks: int = Field(
+        4, ge=0, le=52, description="one-week-ahead rolling-origin weeks reported (backtest.csv)"
+    )
+    selection_weeks: int = Field(
+        8,
+        ge=1,
+        le=26,
+        description="held-out weeks before a forecast on which the candidate models are scored "
+        "to pick one per channel and to calibrate its interval",
+    )
+    models: list[ForecastModel] | None = Field(
+        None, min_length=1, description="candidate models to choose from (None = all)"
+    )
+    time_limit_seconds: float = Field(
+        120, gt=0, description="the backtest drops its earliest weeks rather than run longer"
+    )
 
 
 class ObjectiveWeights(Frozen):

@@ -19,6 +19,7 @@ from wfm.domain import (
     RosterResult,
 )
 from wfm.errors import Problem, WfmInputError
+from wfm.roster.hint import greedy_roster
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, ShiftOption, WishTerm
 from wfm.timeutil import format_clock
@@ -74,6 +75,7 @@ def solve_roster(
     """Build and solve the model; raise WfmInputError naming the rules when none can hold."""
     started = time.perf_counter()
     v = build_model(problem)
+    add_complete_hint(v, greedy_roster(problem), settings)
     solver = solver_parameters(settings)
     if progress:
         progress(
@@ -94,6 +96,32 @@ def solve_roster(
         wall_seconds=wall,
         **result,
     )
+
+
+def add_complete_hint(v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig) -> bool:
+    """Hint every variable, not only the shifts: solve a copy with the greedy shifts fixed.
+
+    A full assignment lets CP-SAT start from a feasible roster at once; with the shifts alone it
+    may still spend its budget finding breaks and channel splits. Returns False (and hints
+    nothing) when the greedy roster breaks a rule only the solver could see.
+    """
+    trial = v.model.clone()
+    for key, var in v.x.items():
+        trial.add(trial.get_bool_var_from_proto_index(var.index) == int(key in shifts))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.max_time_in_seconds = max(1.0, settings.time_limit_seconds * 0.1)
+    solver.parameters.max_deterministic_time = max(0.5, settings.time_limit_seconds * 0.02)
+    if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for key, var in v.x.items():
+            v.model.add_hint(var, key in shifts)
+        return False
+    v.model.clear_hints()
+    for index in range(len(v.model.proto.variables)):
+        var = v.model.get_int_var_from_proto_index(index)
+        v.model.add_hint(var, solver.value(trial.get_int_var_from_proto_index(index)))
+    return True
 
 
 def explain_infeasible(
