@@ -1,7 +1,7 @@
 """A fast greedy roster, given to CP-SAT as a hint so large problems start from a good place.
 
-Agents are taken most-constrained first; each takes, day by day, the shift that covers most of
-the demand still open for its skills, until its contract is met and no shift helps any more.
+Agents are taken most-constrained first; each takes, one at a time, the shift that covers most
+of the demand still open for its skills, until its contract is met and no shift helps any more.
 The greedy keeps the rules it can check locally (one shift a day, rest, forbidden sequences,
 weekly hours and days, per-type and total limits, locks); CP-SAT repairs whatever else it
 breaks. It is a hint, never the answer: the solver's result replaces it.
@@ -10,124 +10,124 @@ breaks. It is a hint, never the answer: the solver's result replaces it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from wfm.roster.problem import RosterProblem
 
 
+@dataclass
+class _AgentPlan:
+    """One agent's shifts so far and the contract limits they count against."""
+
+    problem: RosterProblem
+    agent: int
+    cols: list[int]
+    by_day: dict[int, int] = field(default_factory=dict)  # day -> option
+    week_minutes: dict[int, int] = field(default_factory=dict)
+    week_days: dict[int, int] = field(default_factory=dict)
+    per_type: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+    @property
+    def contract(self):  # type: ignore[no-untyped-def]
+        return self.problem.config.contracts[self.problem.agents[self.agent].contract]
+
+    def min_minutes(self) -> float:
+        days = self.problem.horizon.days
+        weekly = self.contract.min_hours_per_week * 60 * days / 7
+        return max((self.contract.min_hours_total or 0) * 60, weekly)
+
+    def allows(self, o: int, locked: dict[tuple[int, int], tuple[int, ...]]) -> bool:
+        problem, contract = self.problem, self.contract
+        option = problem.options[o]
+        pinned = locked.get((self.agent, option.day))
+        if option.day in self.by_day or (pinned is not None and o not in pinned):
+            return False
+        week = option.day // 7
+        share = min(7, problem.horizon.days - 7 * week) / 7
+        if self.week_days.get(week, 0) + 1 > math.ceil(contract.max_days_per_week * share):
+            return False
+        week_minutes = self.week_minutes.get(week, 0) + option.paid_minutes
+        if week_minutes > contract.max_hours_per_week * 60 * share:
+            return False
+        if contract.max_hours_total is not None and (
+            self.total + option.paid_minutes > contract.max_hours_total * 60
+        ):
+            return False
+        limit = contract.max_shifts.get(option.template)
+        if limit is not None and self.per_type.get(option.template, 0) >= limit:
+            return False
+        return self._fits_neighbours(o)
+
+    def _fits_neighbours(self, o: int) -> bool:
+        problem = self.problem
+        option = problem.options[o]
+        rest = problem.config.rules.min_rest_hours * 60
+        banned = {(s.first, s.then) for s in problem.config.rules.forbidden_sequences}
+        for day, before in ((option.day - 1, True), (option.day + 1, False)):
+            other = self.by_day.get(day)
+            if other is None:
+                continue
+            first, then = (
+                (problem.options[other], option) if before else (option, problem.options[other])
+            )
+            if then.start_minute + 1440 - first.end_minute < rest:
+                return False
+            if (first.template, then.template) in banned:
+                return False
+        return True
+
+    def take(self, o: int, residual: np.ndarray) -> None:
+        option = self.problem.options[o]
+        week = option.day // 7
+        self.by_day[option.day] = o
+        self.week_minutes[week] = self.week_minutes.get(week, 0) + option.paid_minutes
+        self.week_days[week] = self.week_days.get(week, 0) + 1
+        self.per_type[option.template] = self.per_type.get(option.template, 0) + 1
+        self.total += option.paid_minutes
+        if not self.cols:
+            return
+        last = min(option.first_interval + option.n_intervals, residual.shape[0])
+        for i in range(option.first_interval, last):
+            # Count the head once, on the skill channel that still needs it most.
+            c = max(self.cols, key=lambda col: residual[i, col])
+            residual[i, c] -= 1
+
+
 def greedy_roster(problem: RosterProblem) -> set[tuple[int, int]]:
     """(agent, option) pairs of a quick roster."""
     residual = problem.required.astype(float).copy()
-    skill_cols = [
-        [problem.channels.index(ch) for ch in problem.groups[g]] for g in range(len(problem.groups))
-    ]
     cover_need = {(day, t): need for day, t, need, *_ in problem.shift_cover}
     locked = {(a, day): allowed for a, day, allowed in problem.locks}
-    rest = problem.config.rules.min_rest_hours * 60
-    banned = {(s.first, s.then) for s in problem.config.rules.forbidden_sequences}
     order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agent_options[a]))
     chosen: set[tuple[int, int]] = set()
     for a in order:
-        agent = problem.agents[a]
-        contract = problem.config.contracts[agent.contract]
-        cols = skill_cols[problem.agent_group[a]]
-        by_day: dict[int, list[int]] = {}
-        for o in problem.agent_options[a]:
-            by_day.setdefault(problem.options[o].day, []).append(o)
-        week_minutes: dict[int, int] = {}
-        week_days: dict[int, int] = {}
-        per_type: dict[str, int] = {}
-        mine: dict[int, int] = {}
-        total = 0
-        max_total = (
-            contract.max_hours_total * 60 if contract.max_hours_total is not None else math.inf
-        )
-        min_total = max(
-            (contract.min_hours_total or 0) * 60,
-            contract.min_hours_per_week * 60 * problem.horizon.days / 7,
-        )
+        group = problem.groups[problem.agent_group[a]]
+        plan = _AgentPlan(problem, a, [problem.channels.index(ch) for ch in group])
+        for (agent, _day), allowed in locked.items():
+            if agent == a and allowed:
+                plan.take(allowed[0], residual)
 
-        def value(o: int) -> float:
+        def value(o: int, plan: _AgentPlan = plan) -> float:
             option = problem.options[o]
-            span = slice(option.first_interval, option.first_interval + option.n_intervals)
-            gain = float(np.clip(residual[span][:, cols], 0, None).sum()) if cols else 0.0
-            gain += max(0, cover_need.get((option.day, option.template), 0)) * 10
-            return gain
+            gain = 0.0
+            if plan.cols:
+                span = slice(option.first_interval, option.first_interval + option.n_intervals)
+                gain = float(np.clip(residual[span][:, plan.cols], 0, None).sum())
+            return gain + 10 * max(0, cover_need.get((option.day, option.template), 0))
 
-        def allowed(o: int) -> bool:
-            option = problem.options[o]
-            week = option.day // 7
-            share = min(7, problem.horizon.days - 7 * week) / 7
-            if option.day in mine or (a, option.day) in locked and o not in locked[a, option.day]:
-                return False
-            if week_days.get(week, 0) + 1 > math.ceil(contract.max_days_per_week * share):
-                return False
-            if (
-                week_minutes.get(week, 0) + option.paid_minutes
-                > contract.max_hours_per_week * 60 * share
-            ):
-                return False
-            if total + option.paid_minutes > max_total:
-                return False
-            limit = contract.max_shifts.get(option.template)
-            if limit is not None and per_type.get(option.template, 0) >= limit:
-                return False
-            for other_day, sign in ((option.day - 1, -1), (option.day + 1, 1)):
-                other = mine.get(other_day)
-                if other is None:
-                    continue
-                first, then = (
-                    (problem.options[other], option)
-                    if sign < 0
-                    else (option, problem.options[other])
-                )
-                if then.start_minute + 1440 - first.end_minute < rest:
-                    return False
-                if (first.template, then.template) in banned:
-                    return False
-            return True
-
-        for (la, day), allowed_options in locked.items():
-            if la == a and allowed_options:
-                _take(a, allowed_options[0], problem, residual, cols, mine, chosen)
         while True:
-            candidates = [o for opts in by_day.values() for o in opts if allowed(o)]
+            candidates = [o for o in problem.agent_options[a] if plan.allows(o, locked)]
             if not candidates:
                 break
             best = max(candidates, key=lambda o: (value(o), -o))
-            if value(best) <= 0 and total >= min_total:
+            if value(best) <= 0 and plan.total >= plan.min_minutes():
                 break
+            plan.take(best, residual)
             option = problem.options[best]
-            _take(a, best, problem, residual, cols, mine, chosen)
-            week = option.day // 7
-            week_minutes[week] = week_minutes.get(week, 0) + option.paid_minutes
-            week_days[week] = week_days.get(week, 0) + 1
-            per_type[option.template] = per_type.get(option.template, 0) + 1
-            total += option.paid_minutes
             if (option.day, option.template) in cover_need:
                 cover_need[option.day, option.template] -= 1
+        chosen.update((a, o) for o in plan.by_day.values())
     return chosen
-
-
-def _take(
-    a: int,
-    o: int,
-    problem: RosterProblem,
-    residual: np.ndarray,
-    cols: list[int],
-    mine: dict[int, int],
-    chosen: set[tuple[int, int]],
-) -> None:
-    option = problem.options[o]
-    mine[option.day] = o
-    chosen.add((a, o))
-    if not cols:
-        return
-    span = range(
-        option.first_interval, min(option.first_interval + option.n_intervals, residual.shape[0])
-    )
-    for i in span:
-        # Count the head once, on the skill channel that still needs it most.
-        c = max(cols, key=lambda col: residual[i, col])
-        residual[i, c] -= 1
