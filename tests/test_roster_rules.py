@@ -497,3 +497,54 @@ def test_service_aware_coverage_sends_the_scarce_agent_to_the_busier_queue():
     problem, config = _two_queues("service")
     result = solve_roster(problem, config.solver)
     assert set(result.assignments.activity) == {"a"}
+
+
+def test_worst_off_agent_is_not_left_with_every_wish_denied():
+    # Tuesday needs one head; each agent works exactly one 4-hour shift in three days.
+    contracts = {
+        "one": {
+            "min_hours_per_week": 0,
+            "max_hours_per_week": 40,
+            "max_days_per_week": 7,
+            "min_hours_total": 4,
+            "max_hours_total": 4,
+        }
+    }
+    config = tiny_config(planning={"days": 3}, contracts=contracts, fairness={"spread_weight": 0})
+    team = agents(("a1", ("phone",)), ("a2", ("phone",)), contract="one")
+    wishes = {
+        "a1": prefs("a1", wishes=[{"day_off": "tue", "priority": 2}]),
+        "a2": prefs(
+            "a2", wishes=[{"day_off": "tue", "priority": 3}, {"day_off": "wed", "priority": 2}]
+        ),
+    }
+    need = {("phone", 1, h): 1 for h in (8, 9, 10, 11)}
+    result = solve(config, team, need, wishes)
+    # Refusing a1's only wish would cost fewer points, but leave a1 with nothing granted.
+    assert ("a2", "2026-11-24") in {(a, d) for a, d, _ in worked(result)}
+    assert ("a1", 1, "early") in solve(config, team, need, wishes, without="fair_wish_share")
+
+
+def test_late_shifts_are_shared_evenly():
+    contracts = {
+        "two": {
+            "min_hours_per_week": 0,
+            "max_hours_per_week": 40,
+            "max_days_per_week": 7,
+            "min_hours_total": 8,
+            "max_hours_total": 8,
+        }
+    }
+    config = tiny_config(
+        planning={"days": 2},
+        contracts=contracts,
+        fairness={"spread_weight": 30, "worst_off_weight": 0},
+    )
+    team = agents(("a1", ("phone",)), ("a2", ("phone",)), contract="two")
+    need = {("phone", d, h): 1 for d in (0, 1) for h in (8, 9, 10, 11, 16, 17, 18, 19)}
+    wishes = {"a1": prefs("a1", wishes=[{"shift": "late", "days": ["mon", "tue"], "priority": 1}])}
+    lates = solve(config, team, need, wishes).shifts.query("shift == 'late'")
+    assert lates.agent_id.value_counts().to_dict() == {"a1": 1, "a2": 1}
+    unfair = solve(config, team, need, wishes, without="even_undesirable_shifts")
+    assert {(a, t) for a, _, t in unfair if t == "late"} == {("a1", "late")}
+    assert sum(1 for a, _, t in unfair if a == "a1" and t == "late") == 2

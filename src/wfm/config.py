@@ -362,6 +362,21 @@ class ObjectiveWeights(Frozen):
     )
 
 
+class FairnessRules(Frozen):
+    """Share the good and the bad evenly between agents."""
+
+    worst_off_weight: float = Field(
+        30, ge=0, description="per 10% of wish points granted to the worst-off agent"
+    )
+    undesirable_families: list[str] = Field(
+        default_factory=lambda: ["late"], description="shift families nobody wants too many of"
+    )
+    weekends_undesirable: bool = True
+    spread_weight: float = Field(
+        10, ge=0, description="per shift between the most and least loaded agent of a contract"
+    )
+
+
 class WishPolicy(Frozen):
     """How agents' wishes are weighed: every agent gets the same budget of priority points."""
 
@@ -395,6 +410,7 @@ class Config(Frozen):
     forecast: ForecastConfig = ForecastConfig()
     objective: ObjectiveWeights = ObjectiveWeights()
     wishes: WishPolicy = WishPolicy()
+    fairness: FairnessRules = FairnessRules()
     solver: SolverConfig = SolverConfig()
     history: str = Field("data/history.csv", description="relative to the config's folder's parent")
     agents: str = "data/agents.yaml"

@@ -75,7 +75,7 @@ Rule = Callable[[RosterProblem, RosterVars], PenaltyTerms]
 
 def default_rules() -> list[tuple[str, Rule]]:
     """The rules every roster obeys, in the order they are added (coverage needs breaks)."""
-    from wfm.roster.rules import contract, coverage, rest, sequence, shifts, wishes
+    from wfm.roster.rules import contract, coverage, fairness, rest, sequence, shifts, wishes
 
     return [
         ("one_shift_per_day", shifts.add_one_shift_per_day),
@@ -95,6 +95,8 @@ def default_rules() -> list[tuple[str, Rule]]:
         ("over_coverage", coverage.add_over_coverage),
         ("shift_cover", coverage.add_shift_cover),
         ("wishes", wishes.add_wish_penalties),
+        ("fair_wish_share", fairness.add_fair_wish_share),
+        ("even_undesirable_shifts", fairness.add_even_undesirable_shifts),
     ]
 
 

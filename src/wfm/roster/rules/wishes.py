@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from ortools.sat.python.cp_model import LinearExprT
+
 from wfm.roster.model import PenaltyTerms, RosterVars
-from wfm.roster.problem import RosterProblem
+from wfm.roster.problem import RosterProblem, WishTerm
 
 
-def add_wish_penalties(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
-    """Penalise each day a wish is not met by its priority.
+def wish_violations(problem: RosterProblem, v: RosterVars) -> list[tuple[WishTerm, LinearExprT]]:
+    """Per wish day, a 0/1 expression that is 1 when the roster breaks it.
 
     Every wish day is linear in the shift variables (one shift a day makes `sum(violating)` a
     0/1 quantity), so no extra variables are needed.
     """
-    terms: PenaltyTerms = []
+    found: list[tuple[WishTerm, LinearExprT]] = []
     for term in problem.wishes:
-        violated = sum(v.x[term.agent, o] for o in term.violating_options)
         if term.violated_when_off:
             # Wanted shift: missed by any other shift and by a day off = 1 - (wanted shift worked).
             wanted = [
@@ -22,7 +23,12 @@ def add_wish_penalties(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
                 for o in problem.agent_options[term.agent]
                 if problem.options[o].day == term.day and o not in term.violating_options
             ]
-            terms.append((term.penalty, 1 - sum(wanted)))
+            found.append((term, 1 - sum(wanted)))
         elif term.violating_options:
-            terms.append((term.penalty, violated))
-    return terms
+            found.append((term, sum(v.x[term.agent, o] for o in term.violating_options)))
+    return found
+
+
+def add_wish_penalties(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Penalise each day a wish is not met by its priority points."""
+    return [(term.penalty, violated) for term, violated in wish_violations(problem, v)]

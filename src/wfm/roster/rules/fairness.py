@@ -1,0 +1,67 @@
+"""Fairness: nobody is left with every wish denied, and unpopular shifts are shared evenly."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from wfm.roster.model import PenaltyTerms, RosterVars
+from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
+from wfm.roster.rules.wishes import wish_violations
+
+SHARE_SCALE = 100  # the worst-off share is modelled in whole percent
+
+
+def add_fair_wish_share(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Reward the smallest share of wish points granted to any agent (max-min fairness).
+
+    With `worst` <= granted_a / points_a for every agent with wishes, maximising `worst` lifts
+    the agent who got least, instead of letting one agent absorb every refusal.
+    """
+    weight = problem.config.fairness.worst_off_weight
+    by_agent: dict[int, list] = defaultdict(list)
+    for term, violated in wish_violations(problem, v):
+        by_agent[term.agent].append((term.wish.priority, violated))
+    if weight <= 0 or len(by_agent) < 2:
+        return []
+    worst = v.model.new_int_var(0, SHARE_SCALE, "worst_wish_share")
+    for items in by_agent.values():
+        points = sum(p for p, _ in items)
+        denied = sum(p * violated for p, violated in items)
+        # worst / SCALE <= (points - denied) / points
+        v.model.add(worst * points <= SHARE_SCALE * (points - denied))
+    per_percent = int(round(weight * OBJECTIVE_UNIT / 10))
+    return [(per_percent, SHARE_SCALE - worst)]
+
+
+def add_even_undesirable_shifts(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
+    """Penalise the spread of late and weekend shifts between agents on the same contract."""
+    rules = problem.config.fairness
+    if rules.spread_weight <= 0:
+        return []
+    families = set(rules.undesirable_families)
+    weekend = (
+        {day for day, date in enumerate(problem.horizon.dates) if date.weekday() >= 5}
+        if rules.weekends_undesirable
+        else set()
+    )
+    counts: dict[str, list] = defaultdict(list)
+    for a, agent in enumerate(problem.agents):
+        load = [
+            v.x[a, o]
+            for o in problem.agent_options[a]
+            if problem.options[o].family in families or problem.options[o].day in weekend
+        ]
+        counts[agent.contract].append(sum(load))
+    terms: PenaltyTerms = []
+    weight = int(round(rules.spread_weight * OBJECTIVE_UNIT))
+    for contract, loads in counts.items():
+        if len(loads) < 2:
+            continue
+        days = problem.horizon.days
+        high = v.model.new_int_var(0, days, f"undesirable_max_{contract}")
+        low = v.model.new_int_var(0, days, f"undesirable_min_{contract}")
+        for load in loads:
+            v.model.add(high >= load)
+            v.model.add(low <= load)
+        terms.append((weight, high - low))
+    return terms
