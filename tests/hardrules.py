@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from wfm.config import Config
+from wfm.config import Config, Contract
 from wfm.domain import Agent, AgentPreferences
 
 
@@ -48,6 +48,7 @@ def violations(
     templates = {t.name: t for t in config.shifts}
     step = config.planning.interval_minutes
     worked: dict[str, list[tuple[dt.datetime, dt.datetime, int]]] = defaultdict(list)
+    templates_of: dict[str, dict[dt.date, str]] = defaultdict(dict)
     expected_activity: dict[tuple[pd.Timestamp, str], str] = {}
 
     for row in roster.itertuples():
@@ -79,6 +80,7 @@ def violations(
             )
             continue
         template = matches[0]
+        templates_of[row.agent_id][date] = template.name
         end = start + dt.timedelta(minutes=template.length_minutes)
         worked[row.agent_id].append((start, end, int(row.paid_minutes)))
         if int(row.paid_minutes) != template.paid_minutes:
@@ -121,6 +123,10 @@ def violations(
             <= contract.max_hours_per_week * share + 1e-6
         ):
             found.append(f"{agent_id}: {paid_hours} paid hours outside the contract")
+        if contract.max_hours_total is not None and paid_hours > contract.max_hours_total + 1e-6:
+            found.append(f"{agent_id}: {paid_hours} paid hours over the horizon's maximum")
+        if contract.min_hours_total is not None and paid_hours < contract.min_hours_total - 1e-6:
+            found.append(f"{agent_id}: {paid_hours} paid hours under the horizon's minimum")
         if len(shifts) > -(-contract.max_days_per_week * len(dates) // 7):
             found.append(
                 f"{agent_id}: {len(shifts)} working days, max {contract.max_days_per_week}"
@@ -128,6 +134,9 @@ def violations(
         for (_, end, _), (start, _, _) in zip(shifts, shifts[1:], strict=False):
             if (start - end).total_seconds() / 3600 < config.rules.min_rest_hours:
                 found.append(f"{agent_id}: only {(start - end)} rest before {start}")
+        found += _pattern_violations(
+            agent_id, contract, days, templates_of[agent_id], dates, config
+        )
         prefs = preferences.get(agent_id)
         for item in prefs.unavailable if prefs else ():
             window = (
@@ -163,4 +172,54 @@ def violations(
     missing = set(expected_activity) - seen
     if missing:
         found.append(f"{len(missing)} shift intervals have no assignment row, e.g. {min(missing)}")
+    return found
+
+
+def _pattern_violations(
+    agent_id: str,
+    contract: Contract,
+    days: list[dt.date],
+    templates: dict[dt.date, str],
+    dates: Sequence[dt.date],
+    config: Config,
+) -> list[str]:
+    """Runs of work and rest, weekends, per-type and total limits, forbidden sequences."""
+    found = []
+    work = [d in set(days) for d in dates]
+    runs: list[tuple[bool, int, int]] = []  # (working, first index, length)
+    for i, flag in enumerate(work):
+        if runs and runs[-1][0] == flag:
+            runs[-1] = (flag, runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((flag, i, 1))
+    for flag, first, length in runs:
+        inner = first > 0 and first + length < len(dates)
+        if flag and contract.max_consecutive_days and length > contract.max_consecutive_days:
+            found.append(f"{agent_id}: {length} days in a row from {dates[first]}")
+        if (
+            flag
+            and inner
+            and contract.min_consecutive_days
+            and length < contract.min_consecutive_days
+        ):
+            found.append(f"{agent_id}: only {length} working days in a row from {dates[first]}")
+        if (
+            not flag
+            and inner
+            and contract.min_consecutive_days_off
+            and length < contract.min_consecutive_days_off
+        ):
+            found.append(f"{agent_id}: only {length} days off in a row from {dates[first]}")
+    if contract.max_weekends is not None:
+        weekends = {d.isocalendar()[:2] for d in days if d.weekday() >= 5}
+        if len(weekends) > contract.max_weekends:
+            found.append(f"{agent_id}: {len(weekends)} weekends worked")
+    for name, limit in contract.max_shifts.items():
+        if sum(1 for t in templates.values() if t == name) > limit:
+            found.append(f"{agent_id}: more than {limit} {name} shifts")
+    banned = {(s.first, s.then) for s in config.rules.forbidden_sequences}
+    for date, name in templates.items():
+        following = templates.get(date + dt.timedelta(days=1))
+        if following and (name, following) in banned:
+            found.append(f"{agent_id}: {following} follows {name} on {date}")
     return found

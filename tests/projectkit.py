@@ -71,9 +71,14 @@ CONFIG = {
         },
     ],
     "contracts": {
-        "std": {"min_hours_per_week": 8, "max_hours_per_week": 20, "max_days_per_week": 5}
+        "std": {
+            "min_hours_per_week": 8,
+            "max_hours_per_week": 20,
+            "max_days_per_week": 5,
+            "max_consecutive_days": 4,
+        }
     },
-    "rules": {"min_rest_hours": 11},
+    "rules": {"min_rest_hours": 11, "forbidden_sequences": [{"first": "late", "then": "early"}]},
     "peaks": {
         "daily": [
             {

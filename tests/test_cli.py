@@ -154,7 +154,7 @@ def test_unknown_agent_in_preferences(tmp_path: Path) -> None:
         "agent_id: X99\nwishes:\n  - day_off: mon\n", encoding="utf-8"
     )
     output, _ = _plan_fails(config_path, tmp_path)
-    assert "X99.yaml:1:1:" in output and "unknown agent 'X99'" in output
+    assert "X99.yaml:1:" in output and "unknown agent 'X99'" in output
 
 
 def test_agent_with_unknown_skill(tmp_path: Path) -> None:
@@ -248,8 +248,9 @@ def test_agents_can_come_from_csv(tmp_path: Path) -> None:
     config_path = write_project(tmp_path)
     agents = yaml.safe_load((tmp_path / "data" / "agents.yaml").read_text(encoding="utf-8"))
     lines = ["id,name,team,skills,contract"]
-    lines += [f"{a['id']},{a['name']},{a['team']},{';'.join(a['skills'])},{a['contract']}"
-              for a in agents]
+    lines += [
+        f"{a['id']},{a['name']},{a['team']},{';'.join(a['skills'])},{a['contract']}" for a in agents
+    ]
     (tmp_path / "data" / "agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     data["agents"] = "data/agents.csv"
@@ -258,8 +259,10 @@ def test_agents_can_come_from_csv(tmp_path: Path) -> None:
     assert [a.id for a in inputs.agents] == [a["id"] for a in agents]
     assert inputs.agents[6].skills == ("phone", "chat", "email")
     assert inputs.agents[0].name == "李雷"
-    bad = (tmp_path / "data" / "agents.csv").read_text(encoding="utf-8").replace(
-        "phone;chat;email", "phone;fax", 1
+    bad = (
+        (tmp_path / "data" / "agents.csv")
+        .read_text(encoding="utf-8")
+        .replace("phone;chat;email", "phone;fax", 1)
     )
     (tmp_path / "data" / "agents.csv").write_text(bad, encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", "--config", str(config_path)])
