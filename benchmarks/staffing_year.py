@@ -2,7 +2,7 @@
 
     python benchmarks/staffing_year.py [--sample 2000] [--repeat 3]
 
-Times, on the same synthetic year (intraday, weekly and yearly profile; 0.1–1,500 Erlangs):
+Times, on the same synthetic year (intraday, weekly and yearly profile; up to ~540 Erlangs):
 1. `voice_requirements` (Erlang C: fewest agents for 80/20 and 85% occupancy, then SL, ASA and
    occupancy at that staffing) on all 175,200 intervals at once;
 2. `erlang_a_requirements` (Erlang A, 120 s patience) on the same intervals;
@@ -47,8 +47,8 @@ def synthetic_year() -> pd.DataFrame:
         -0.5 * ((hour - 15.5) / 2.0) ** 2
     )
     daily *= (hour >= 7) & (hour < 22)
-    weekly = np.array([1.15, 1.0, 0.95, 0.95, 1.0, 0.6, 0.45])[starts.dayofweek]
-    yearly = 1.0 + 0.15 * np.cos(2 * np.pi * np.asarray(starts.dayofyear) / 365.0)
+    weekly = np.array([1.15, 1.0, 0.95, 0.95, 1.0, 0.6, 0.45])[starts.day_of_week]
+    yearly = 1.0 + 0.15 * np.cos(2 * np.pi * np.asarray(starts.day_of_year) / 365.0)
     rng = np.random.default_rng(2025)
     frames = []
     for name, (_, peak, aht, _) in CHANNELS.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
@@ -433,3 +435,115 @@ def test_vectorised_search_equals_one_at_a_time() -> None:
         assert together[i] == _fewest_by_scan(
             float(traffic[i]), float(aht[i]), float(answer[i]), sl, asa, float(max_occ[i])
         ), i
+
+
+# --- wfm erlang -------------------------------------------------------------------------------
+
+ISSUE_EXAMPLE = ["--calls", "100", "--interval", "1800", "--aht", "180", "--answer-seconds", "20"]
+
+
+def _erlang_cli(*args: str) -> Result:
+    from wfm.cli_staffing import erlang_command
+
+    return CliRunner().invoke(erlang_command, list(args))
+
+
+def test_erlang_command_solves_the_issue_example() -> None:
+    result = _erlang_cli(*ISSUE_EXAMPLE, "--target-sl", "0.8", "--shrinkage", "0.3")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Erlang C: 100 contacts in 1800 s, AHT 180 s = 10.000")
+    assert "  agents          14\n" in result.output
+    assert "  staff           20 (shrinkage 30%)\n" in result.output
+    assert "  service level   0.8884 answered within 20 s\n" in result.output
+    assert "P(abandon)" not in result.output
+    record = json.loads(
+        _erlang_cli(*ISSUE_EXAMPLE, "--target-sl", "0.8", "--shrinkage", "0.3", "--json").output
+    )
+    assert list(record) == [
+        "agents",
+        "staff",
+        "service_level",
+        "asa_seconds",
+        "occupancy",
+        "p_wait",
+        "p_abandon",
+    ]
+    assert (record["agents"], record["staff"]) == (14, 20)
+    assert round(record["service_level"], 4) == 0.8884
+    assert record["asa_seconds"] == pytest.approx(7.835937011777243, rel=1e-12)
+    assert record["occupancy"] == pytest.approx(10 / 14)
+    assert record["p_wait"] == pytest.approx(0.17413193359504983, rel=1e-12)
+    assert record["p_abandon"] is None  # Erlang C: nobody hangs up
+
+
+def test_erlang_command_with_every_goal() -> None:
+    record = json.loads(
+        _erlang_cli(
+            *ISSUE_EXAMPLE,
+            "--target-sl",
+            "0.8",
+            "--target-asa",
+            "5",
+            "--max-occupancy",
+            "0.7",
+            "--json",
+        ).output
+    )
+    expected = int(agents_needed(10.0, 180, 20, 0.8, 5, 0.7))
+    assert record["agents"] == expected == 15
+    assert record["asa_seconds"] <= 5 and record["occupancy"] <= 0.7
+
+
+def test_erlang_command_evaluates_given_agents() -> None:
+    record = json.loads(_erlang_cli(*ISSUE_EXAMPLE, "--agents", "12", "--json").output)
+    assert record["agents"] == 12 and record["staff"] == 12
+    assert record["service_level"] == pytest.approx(float(service_level(12, 10.0, 180, 20)))
+    text = _erlang_cli(*ISSUE_EXAMPLE, "--agents", "12", "--target-sl", "0.8").output
+    assert "agents          12 (given)" in text
+    # an unstable queue has no finite ASA: JSON null, not Infinity
+    unstable = json.loads(_erlang_cli(*ISSUE_EXAMPLE, "--agents", "10", "--json").output)
+    assert unstable["asa_seconds"] is None and unstable["service_level"] == 0.0
+
+
+def test_erlang_command_with_patience_is_erlang_a() -> None:
+    from wfm.staffing.erlang_a import erlang_a, erlang_a_agents_needed
+
+    result = _erlang_cli(*ISSUE_EXAMPLE, "--target-sl", "0.8", "--patience", "120")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Erlang A") and "P(abandon)" in result.output
+    record = json.loads(
+        _erlang_cli(*ISSUE_EXAMPLE, "--target-sl", "0.8", "--patience", "120", "--json").output
+    )
+    agents = int(erlang_a_agents_needed(10.0, 180, 20, 120, target_sl=0.8))
+    assert record["agents"] == agents < 14
+    metrics = erlang_a(agents, 10.0, 180, 120, 20)
+    assert record["p_abandon"] == pytest.approx(float(metrics.abandon_rate), rel=1e-12)
+    assert record["service_level"] == pytest.approx(float(metrics.service_level), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target-sl", "1.2"], "--target-sl"),
+        (["--target-sl", "0"], "--target-sl"),
+        (["--target-sl", "0.8", "--shrinkage", "1"], "--shrinkage"),
+        (["--target-sl", "0.8", "--max-occupancy", "1.5"], "--max-occupancy"),
+        (["--target-sl", "0.8", "--patience", "0"], "--patience"),
+        (["--target-sl", "0.8", "--agents", "-1"], "--agents"),
+        (["--target-sl", "abc"], "not a number"),
+        ([], "nothing to solve for"),
+    ],
+)
+def test_erlang_command_refuses_bad_flags(args: list[str], message: str) -> None:
+    result = _erlang_cli(*ISSUE_EXAMPLE, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_erlang_command_needs_calls_and_a_positive_handle_time() -> None:
+    assert _erlang_cli("--aht", "180", "--target-sl", "0.8").exit_code == 2
+    bad = _erlang_cli("--calls", "10", "--aht", "0", "--target-sl", "0.8")
+    assert bad.exit_code == 2 and "--aht" in bad.output
+    nan = _erlang_cli("--calls", "nan", "--aht", "180", "--target-sl", "0.8")
+    assert nan.exit_code == 2 and "--calls" in nan.output

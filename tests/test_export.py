@@ -21,10 +21,13 @@ from wfm.domain import (
     REQUIREMENT_COLUMNS,
     ROSTER_COLUMNS,
     Agent,
+    AgentPreferences,
     ForecastResult,
     Horizon,
     PlanResult,
     RosterResult,
+    Unavailability,
+    Wish,
 )
 from wfm.export import csvs, export_plan, report, summarise, xlsx
 
@@ -44,11 +47,18 @@ EXPECTED_FILES = {
     "plots/coverage_chat.png",
     "plots/forecast_phone.png",
     "plots/forecast_chat.png",
+    "agents/A1.ics",
+    "agents/A2.ics",
+    "agents/A3.ics",
 }
 
 
 @pytest.fixture
 def config() -> Config:
+    return make_config()
+
+
+def make_config() -> Config:
     return Config.model_validate(
         {
             "site": {"name": "测试中心"},
@@ -152,6 +162,7 @@ def make_plan(status: str = "FEASIBLE", objective: float = 100.0) -> PlanResult:
             "priority": [3, 3, 1],
             "granted": [False, True, True],
             "reason": ["needed for coverage", "", ""],
+            "wish_index": [0, 0, 0],
         }
     )
     roster = RosterResult(
@@ -187,7 +198,28 @@ def make_plan(status: str = "FEASIBLE", objective: float = 100.0) -> PlanResult:
         roster=roster,
         agents=agents,
         inputs={"history": "data/history.csv", "seed": "1"},
+        preferences=PREFERENCES,
     )
+
+
+# A1 wants Monday off (refused); A2 has evening class on Monday, the day it works late;
+# A3 cannot work at all on Sunday.
+PREFERENCES = {
+    "A1": AgentPreferences(
+        agent_id="A1",
+        wishes=(
+            Wish(day_off=True, days=(START + dt.timedelta(days=1),), priority=3, note="孩子生日"),
+        ),
+    ),
+    "A2": AgentPreferences(
+        agent_id="A2",
+        wishes=(Wish(shift="early", days=("mon",), priority=3),),
+        unavailable=(Unavailability(days=("mon",), time="18:00-20:00", reason="夜校"),),
+    ),
+    "A3": AgentPreferences(
+        agent_id="A3", unavailable=(Unavailability(days=("sun",), reason="照顾老人"),)
+    ),
+}
 
 
 @pytest.fixture
@@ -288,9 +320,14 @@ def test_missing_contract_column_is_reported_and_nothing_written(
 # --- roster.xlsx ------------------------------------------------------------------------
 
 
-def test_workbook_has_the_planner_sheets_in_order(exported: Path) -> None:
+SHEETS_EN = ["Summary", "Roster", "Coverage phone", "Coverage chat", "Agents", "Wishes", "Inputs"]
+SHEETS_ZH = ["概要", "排班表", "覆盖 phone", "覆盖 chat", "坐席", "愿望", "输入"]
+GRID_DAYS = {"Sun 11-22": "2026-11-22", "Mon 11-23": "2026-11-23"}
+
+
+def test_workbook_has_the_planner_sheets_in_order(exported: Path, config: Config) -> None:
     book = openpyxl.load_workbook(exported / "roster.xlsx")
-    assert book.sheetnames == ["Summary", "Roster", "Coverage", "Agents", "Wishes", "Inputs"]
+    assert book.sheetnames == SHEETS_EN == xlsx.sheet_names(make_plan(), config)
     assert all(len(name) <= 31 for name in book.sheetnames)
 
 
@@ -304,13 +341,14 @@ def test_roster_grid_matches_roster_csv(exported: Path) -> None:
         (r["agent_id"], r["date"]): f"{r['shift_start']}-{r['shift_end']}"
         for r in _rows(exported / "roster.csv")
     }
-    days = {"Sun 11-22": "2026-11-22", "Mon 11-23": "2026-11-23"}
+    whole_day_unavailable = {("A3", "2026-11-22")}
     seen = set()
     for row in sheet.iter_rows(min_row=2, max_row=4):
         values = {header[i]: cell.value for i, cell in enumerate(row)}
-        for label, date in days.items():
+        for label, date in GRID_DAYS.items():
             key = (values["ID"], date)
-            assert values[label] == expected.get(key, "OFF"), key
+            blank = "UNAVAILABLE" if key in whole_day_unavailable else "OFF"
+            assert values[label] == expected.get(key, blank), key
             seen.add(key)
     assert set(expected) <= seen
     assert sheet.freeze_panes == "C2"
@@ -337,35 +375,72 @@ def test_roster_cells_are_coloured_by_shift_family(exported: Path) -> None:
     assert colour("F2") == xlsx.FAMILY_COLOURS["early"][1:]
     # A2's shift has no family in the frame; the template in the config supplies "late".
     assert colour("G3") == xlsx.FAMILY_COLOURS["late"][1:]
-    assert colour("F4") == xlsx.OFF_COLOUR[1:]
+    assert colour("G4") == xlsx.OFF_COLOUR[1:]
+    assert colour("F4") == xlsx.UNAVAILABLE_COLOUR[1:]
 
 
-def test_coverage_sheet_matches_coverage_frame(exported: Path) -> None:
-    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Coverage"]
-    assert sheet["A1"].value == "Interval"
-    assert sheet["D1"].value == "热线 (phone)"
-    assert sheet["H1"].value == "chat (chat)"
-    assert [c.value for c in sheet[2]] == [
-        "Interval start", "Day", "Time", *xlsx.COVERAGE_FIELDS, *xlsx.COVERAGE_FIELDS,
-    ]  # fmt: skip
+def test_roster_grid_marks_unavailability_with_its_reason(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Roster"]
+    # A3 cannot work on Sunday at all: the cell says so and the note gives the reason.
+    assert sheet["F4"].value == "UNAVAILABLE"
+    assert sheet["F4"].comment.text == "Unavailable all day: 照顾老人"
+    # A2 works Monday 12:00-20:00 but has evening class 18:00-20:00: shift kept, border + note.
+    assert sheet["G3"].value == "12:00-20:00"
+    assert sheet["G3"].comment.text == "Unavailable 18:00-20:00: 夜校"
+    assert sheet["G3"].border.left.style == "medium"
+    assert str(sheet["G3"].border.left.color.rgb)[-6:] == xlsx.PARTIAL_BORDER[1:]
+    assert sheet["F2"].comment is None and sheet["F2"].border.left.style == "thin"
+
+
+def test_coverage_sheet_per_channel_is_interval_by_day(exported: Path) -> None:
+    book = openpyxl.load_workbook(exported / "roster.xlsx")
     coverage = make_plan().roster.coverage.set_index(["interval_start", "channel"])
-    data = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert len(data) == 2 * len(OPEN_HOURS)  # closed night hours are left out
-    for row in data:
-        stamp = pd.Timestamp(row[0])
-        assert row[1] == stamp.strftime("%a %m-%d") and row[2] == stamp.strftime("%H:%M")
-        for k, channel in enumerate(CHANNELS):
-            want = coverage.loc[(stamp, channel)]
-            got = row[3 + 4 * k : 7 + 4 * k]
-            assert list(got) == [
-                want["required"], want["scheduled"], want["gap"], want["expected_service_level"],
-            ]  # fmt: skip
-    rules = {
-        str(rng.sqref): [r.operator for r in rng.rules] for rng in sheet.conditional_formatting
-    }
-    assert rules["F3:F14"] == ["lessThan"]
-    assert rules["J3:J14"] == ["lessThan"]
-    assert len(sheet._charts) == 2
+    for channel, label in (("phone", "热线 (phone)"), ("chat", "chat (chat)")):
+        sheet = book[f"Coverage {channel}"]
+        assert sheet["A1"].value.startswith(label)
+        assert [sheet.cell(3, c).value for c in (2, 6)] == list(GRID_DAYS)
+        assert sheet["A3"].value == "Time"
+        assert [c.value for c in sheet[4]][1:9] == [*xlsx_fields(), *xlsx_fields()]
+        times = [sheet.cell(r, 1).value for r in range(5, 5 + len(OPEN_HOURS))]
+        assert times == [f"{h:02d}:00" for h in OPEN_HOURS]
+        for r, hour in enumerate(OPEN_HOURS, start=5):
+            for d, date in enumerate(GRID_DAYS.values()):
+                want = coverage.loc[(pd.Timestamp(f"{date} {hour:02d}:00"), channel)]
+                got = [sheet.cell(r, 2 + 4 * d + k).value for k in range(4)]
+                assert got == [
+                    want["required"], want["scheduled"], want["gap"],
+                    want["expected_service_level"],
+                ]  # fmt: skip
+        assert sheet.freeze_panes == "B5"
+        rules = {
+            str(rng.sqref): [r.operator for r in rng.rules] for rng in sheet.conditional_formatting
+        }
+        assert rules["D5:D10"] == ["lessThan", "greaterThan"]  # gap: short red, over green
+        assert rules["E5:E10"] == ["lessThan"]  # expected SL below target
+        assert len(sheet._charts) == 1
+
+
+def xlsx_fields() -> list[str]:
+    return ["Required", "Scheduled", "Gap", "Expected SL"]
+
+
+def test_coverage_timeline_feeds_the_chart_in_time_order(exported: Path) -> None:
+    sheet = openpyxl.load_workbook(exported / "roster.xlsx")["Coverage phone"]
+    first_column = [c.value for c in sheet["A"]]
+    header = first_column.index("Interval start") + 1  # 1-based row of the timeline header
+    assert header > 10 + xlsx.CHART_ROWS  # below the grid and the chart
+    assert [c.value for c in sheet[header]][:5] == ["Interval start", *xlsx_fields()]
+    first, last = header + 1, header + 2 * len(OPEN_HOURS)
+    stamps = [sheet.cell(r, 1).value for r in range(first, last + 1)]
+    assert stamps == sorted(stamps) and stamps[0] == dt.datetime(2026, 11, 22, 8)
+    assert sheet.cell(last + 1, 1).value is None
+    assert [sheet.cell(first, c).value for c in (2, 3, 4)] == [2, 0, -2]
+    chart = sheet._charts[0]
+    assert [series.val.numRef.f for series in chart.series] == [
+        f"'Coverage phone'!$B${first}:$B${last}",
+        f"'Coverage phone'!$C${first}:$C${last}",
+    ]
+    assert chart.series[0].cat.numRef.f == f"'Coverage phone'!$A${first}:$A${last}"
 
 
 def test_summary_sheet_headline_figures(exported: Path) -> None:
@@ -386,21 +461,28 @@ def test_summary_sheet_headline_figures(exported: Path) -> None:
     assert phone[8:11] == ("ets", 0.12, 0.18)
 
 
-def test_agents_and_wishes_sheets(exported: Path) -> None:
-    book = openpyxl.load_workbook(exported / "roster.xlsx")
-    agents = list(book["Agents"].iter_rows(values_only=True))
-    assert agents[0][:8] == (
+def test_agents_sheet_hours_shifts_wishes_and_points(exported: Path) -> None:
+    agents = list(openpyxl.load_workbook(exported / "roster.xlsx")["Agents"].values)
+    assert agents[0] == (
         "ID", "Name", "Team", "Contract", "Paid hours", "Shifts", "Weekend shifts",
-        "Evening shifts (end after 19:00)",
+        "Evening shifts (end after 19:00)", "Wishes granted", "Wishes denied",
+        "Priority points granted", "Priority points denied", "Points used (budget 12)",
+        "Unavailable",
     )  # fmt: skip
     by_id = {row[0]: row for row in agents[1:]}
-    assert by_id["A1"][4:] == (8.0, 2, 1, 0, 0, 1, 0, 3)
-    assert by_id["A2"][4:] == (7.0, 1, 0, 1, 1, 0, 3, 0)
-    assert by_id["A3"][4:] == (0.0, 0, 0, 0, 1, 0, 1, 0)
-    wishes = list(book["Wishes"].iter_rows(values_only=True))
-    assert wishes[0] == ("Agent ID", "Name", "Wish", "Priority", "Granted", "Reason")
-    assert wishes[1] == ("A1", "张伟", "day off 2026-11-23", 3, "no", "needed for coverage")
-    assert len(wishes) == 4
+    assert by_id["A1"][4:] == (8.0, 2, 1, 0, 0, 1, 0, 3, 3, None)
+    assert by_id["A2"][4:] == (7.0, 1, 0, 1, 1, 0, 3, 0, 3, "Mon 18:00-20:00 夜校")
+    assert by_id["A3"][4:] == (0.0, 0, 0, 0, 1, 0, 1, 0, 1, "Sun all day 照顾老人")
+
+
+def test_wishes_sheet_lists_every_wish_with_outcome_reason_and_note(exported: Path) -> None:
+    wishes = list(openpyxl.load_workbook(exported / "roster.xlsx")["Wishes"].values)
+    assert wishes[0] == ("Agent ID", "Name", "Wish", "Priority", "Granted", "Reason", "Note")
+    assert wishes[1:] == [
+        ("A1", "张伟", "day off 2026-11-23", 3, "no", "needed for coverage", "孩子生日"),
+        ("A2", "Li Na", "shift early on Mon", 3, "yes", None, None),
+        ("A3", "王芳", "想休息 sun", 1, "yes", None, None),  # no preferences: the roster's text
+    ]
 
 
 def test_inputs_sheet_lists_inputs_channels_and_shifts(exported: Path) -> None:
@@ -415,9 +497,98 @@ def test_inputs_sheet_lists_inputs_channels_and_shifts(exported: Path) -> None:
         "chat",
         "early",
         "late",
+        "wish points budget",
     } <= set(first_column)
     phone = list(sheet.iter_rows(values_only=True))[first_column.index("phone")]
     assert phone[:5] == ("phone", "热线", "voice", "08:00-21:00", 0.8)
+
+
+def test_every_sheet_prints_one_page_wide(exported: Path) -> None:
+    for sheet in openpyxl.load_workbook(exported / "roster.xlsx"):
+        # fitToWidth is 1 when absent; fitToHeight 0 lets the pages run down as needed.
+        assert sheet.page_setup.fitToWidth in (None, 1), sheet.title
+        assert sheet.page_setup.fitToHeight == 0, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+
+
+# --- Chinese ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exported_zh(tmp_path: Path, config: Config) -> Path:
+    out = tmp_path / "out-zh"
+    export_plan(make_plan(), config, out, lang="zh")
+    return out
+
+
+def test_chinese_workbook_names_sheets_and_headers_in_chinese(
+    exported_zh: Path, config: Config
+) -> None:
+    book = openpyxl.load_workbook(exported_zh / "roster.xlsx")
+    assert book.sheetnames == SHEETS_ZH == xlsx.sheet_names(make_plan(), config, "zh")
+    roster = book["排班表"]
+    assert [c.value for c in roster[1]] == [
+        "工号", "姓名", "班组", "技能", "合同", "周日 11-22", "周一 11-23", "上班天数", "带薪工时",
+    ]  # fmt: skip
+    assert [roster["G4"].value, roster["F4"].value] == ["休", "不可排班"]
+    assert roster["F4"].comment.text == "不可排班 全天：照顾老人"
+    summary = {row[0]: row[1] for row in book["概要"].iter_rows(values_only=True) if row[0]}
+    assert summary["计划周"] == "2026-11-22 至 2026-11-23（ISO 第 47 周）"
+    assert summary["求解状态"] == "FEASIBLE"
+    coverage = book["覆盖 phone"]
+    assert [coverage["A3"].value, *(coverage.cell(4, c).value for c in range(2, 6))] == [
+        "时间", "需求", "排班", "缺口", "预计服务水平",
+    ]  # fmt: skip
+    wishes = list(book["愿望"].values)
+    assert wishes[0] == ("工号", "姓名", "愿望", "优先级", "是否满足", "原因", "备注")
+    assert wishes[1][2:5] == ("休息：2026-11-23", 3, "否")
+    assert wishes[2][2] == "上 early 班：周一"
+    assert list(book["坐席"].values)[0][-2:] == ("已用点数（预算 12）", "不可排班时间")
+
+
+def test_chinese_summary_markdown(exported_zh: Path) -> None:
+    text = (exported_zh / "summary.md").read_text(encoding="utf-8")
+    assert text.startswith("# 排班计划 — 测试中心\n")
+    assert "计划周 2026-11-22 至 2026-11-23（ISO 第 47 周）" in text
+    assert "| 周日 2026-11-22 08:00 | phone | 2 | 0 | -2 |" in text
+    assert "共 3 个愿望，满足 2 个。" in text
+    assert "## 求解器" in text and "FEASIBLE" in text
+    # the CSV contract does not change with the language
+    assert (
+        (exported_zh / "wishes.csv")
+        .read_text(encoding="utf-8")
+        .startswith(",".join(report.WISH_COLUMNS))
+    )
+
+
+def test_unknown_language_is_refused_before_anything_is_written(
+    tmp_path: Path, config: Config
+) -> None:
+    with pytest.raises(ValueError, match="language 'fr'"):
+        export_plan(make_plan(), config, tmp_path / "out", lang="fr")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_text_key_has_both_languages() -> None:
+    from wfm.export import i18n
+
+    for lang in i18n.LANGS:
+        t = i18n.Text(lang)
+        for key in i18n.all_keys():
+            assert t(key, **_FIELDS).strip(), (lang, key)
+        for name in ("sheet.summary", "sheet.roster", "sheet.agents", "sheet.wishes"):
+            assert len(t(name)) <= 31 and not set(t(name)) & set("[]:*?/\\")
+
+
+_FIELDS = dict.fromkeys(
+    [
+        *("site", "first", "last", "week", "count", "label", "target", "channel", "budget"),
+        *("time", "reason", "shift", "days", "window", "name", "length", "paid", "part"),
+        *("whole", "status", "gap", "seconds", "minutes", "objective", "bound", "granted"),
+        *("total", "sheet"),
+    ],
+    "x",
+)
 
 
 # --- summary.md and figures ------------------------------------------------------------------
@@ -430,6 +601,8 @@ def test_summary_markdown_names_status_gap_and_worst_intervals(exported: Path) -
     assert "| Sun 2026-11-22 08:00 | phone | 2 | 0 | -2 |" in text
     assert "| Mon 2026-11-23 08:00 | phone | 2 | 1 | -1 |" in text
     assert "2 of 3 granted" in text
+    assert "### Wishes not granted, per agent" in text
+    assert "| A1 | 张伟 | day off 2026-11-23 | 3 | needed for coverage |" in text
     for plot in ("coverage_phone", "forecast_chat"):
         assert f"(plots/{plot}.png)" in text
         assert (exported / "plots" / f"{plot}.png").read_bytes().startswith(b"\x89PNG")
@@ -505,6 +678,7 @@ def test_rerun_overwrites_cleanly(tmp_path: Path, config: Config) -> None:
     out = tmp_path / "out"
     export_plan(make_plan(status="FEASIBLE"), config, out)
     (out / "plots" / "coverage_email.png").write_bytes(b"stale")  # a channel since removed
+    (out / "agents" / "A9.ics").write_bytes(b"stale")  # an agent since gone
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     export_plan(make_plan(status="OPTIMAL", objective=50.0), config, out)
     assert _files(out) == EXPECTED_FILES | {"notes.txt"}

@@ -300,3 +300,50 @@ def test_compute_requirements_refuses_unknown_channels() -> None:
     forecast.loc[forecast.index[0], "channel"] = "fax"
     with pytest.raises(ValueError, match="fax"):
         compute_requirements(forecast, _config())
+
+
+# --- evaluate_coverage ------------------------------------------------------------------------
+
+
+def test_evaluate_coverage_uses_each_channels_queue_model() -> None:
+    from wfm.domain import RosterResult
+    from wfm.staffing import evaluate_coverage, evaluate_erlang_a, evaluate_staffing
+
+    forecast = _forecast()
+    requirements = compute_requirements(forecast, _config())
+    nine = pd.Timestamp("2026-11-23 09:00")
+    coverage = pd.DataFrame(
+        {
+            "interval_start": [nine, nine],
+            "channel": ["phone", "chat"],
+            "required": [20, 8],
+            "scheduled": [20, 8],
+            "gap": [0, 0],
+            "expected_service_level": [np.nan, np.nan],
+        }
+    )
+    empty = pd.DataFrame()
+    roster = RosterResult("OPTIMAL", 0.0, 0.0, 0.0, empty, empty, coverage, empty)
+    patient = evaluate_coverage(roster, requirements, _config()).coverage
+    # 20 heads less 30% shrinkage = 14 agents on 10 Erlangs; chat: 8 × 0.8 = 6 agents × 2 slots
+    assert patient.expected_service_level.tolist() == [
+        float(evaluate_staffing(14, 10.0, 180, 20).expected_service_level),
+        float(evaluate_staffing(12, 10.0, 360, 30).expected_service_level),
+    ]
+    impatient_config = _config().model_copy(
+        update={
+            "channels": {
+                name: channel.model_copy(
+                    update={"queue_model": "erlang_a", "patience_seconds": 60.0}
+                    if name != "social"
+                    else {}
+                )
+                for name, channel in _config().channels.items()
+            }
+        }
+    )
+    impatient = evaluate_coverage(roster, requirements, impatient_config).coverage
+    assert impatient.expected_service_level.tolist() == [
+        float(evaluate_erlang_a(14, 10.0, 180, 20, 60.0).expected_service_level),
+        float(evaluate_erlang_a(12, 10.0, 360, 30, 60.0).expected_service_level),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -124,7 +125,31 @@ def solver_options(command: F) -> F:
     )(command)
 
 
-@click.group()
+class _WfmGroup(click.Group):
+    """The command group; commands in other modules load when first asked for.
+
+    Those modules import their shared options from here, so they are looked up lazily instead
+    of imported at the top (which would be circular).
+    """
+
+    extensions = {
+        "erlang": ("wfm.cli_staffing", "erlang_command"),
+        "simulate": ("wfm.cli_staffing", "simulate_command"),
+        "prefs": ("wfm.cli_prefs", "prefs"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.extensions])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.extensions:
+            module, attribute = self.extensions[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_WfmGroup)
 @click.version_option(package_name="wfm")
 def main() -> None:
     """wfm: forecast contacts, staff every interval, roster the team, export the plan."""
@@ -135,6 +160,13 @@ def main() -> None:
 @out_option
 @week_option
 @solver_options
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the spreadsheet and summary (zh: Simplified Chinese).",
+)
 @quiet_option
 @_reports_input_errors
 def plan(
@@ -143,6 +175,7 @@ def plan(
     week: dt.datetime | None,
     time_limit: float | None,
     seed: int | None,
+    lang: str,
     quiet: bool,
 ) -> None:
     """Run every stage on the inputs and write the roster spreadsheet, CSVs and summary."""
@@ -154,7 +187,7 @@ def plan(
     for notice in inputs.notices:
         progress(f"note: {notice}")
     result = run_plan(inputs, progress)
-    written = export_plan(result, inputs.config, out_dir)
+    written = export_plan(result, inputs.config, out_dir, lang=lang)
     roster = result.roster
     click.echo(
         f"Planned {result.horizon.start} + {result.horizon.days} days: "
@@ -203,22 +236,112 @@ def _write_frames(out_dir: Path, frames: dict[str, pd.DataFrame], config: Config
 @config_option
 @out_option
 @week_option
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Forecast this history CSV without a config: channels, working days and opening "
+    "hours are read off the history (a day absent from it counts as closed).",
+)
+@click.option(
+    "--interval",
+    type=click.Choice(["15", "30", "60"]),
+    default=None,
+    help="Interval in minutes (default: the config's, 60 with --history).",
+)
+@click.option(
+    "--backtest-weeks",
+    type=click.IntRange(0, 52),
+    default=None,
+    help="One-week-ahead rolling-origin weeks to backtest (default: the config's; 8 with "
+    "--history).",
+)
+@click.option(
+    "--country", default=None, help="With --history: public holidays of this country (US, CN…)."
+)
+@click.option(
+    "--backtest", "show_backtest", is_flag=True, help="Print the backtest per channel and model."
+)
 @quiet_option
 @_reports_input_errors
 def forecast_command(
-    config_path: Path, out_dir: Path, week: dt.datetime | None, quiet: bool
+    config_path: Path,
+    out_dir: Path,
+    week: dt.datetime | None,
+    history_path: Path | None,
+    interval: str | None,
+    backtest_weeks: int | None,
+    country: str | None,
+    show_backtest: bool,
+    quiet: bool,
 ) -> None:
-    """Forecast contacts per channel and interval: forecast.csv and backtest.csv."""
-    from wfm.domain import FORECAST_COLUMNS
-    from wfm.forecast import forecast
+    """Forecast contacts per channel and interval: forecast.csv, backtest.csv (one row per
+    channel, model and held-out week) and forecast.png.
+
+    With --history no config is needed, e.g.
+    `wfm forecast --history calls.csv --interval 60 --backtest-weeks 8 --out DIR`.
+    """
+    from wfm.config import ForecastConfig, SiteConfig
+    from wfm.domain import FORECAST_COLUMNS, Horizon
+    from wfm.export import write_atomically
+    from wfm.export.csvs import format_for_csv, write_csv
+    from wfm.forecast import FOLD_COLUMNS, backtest_table, forecast, forecast_history
+    from wfm.forecast.plot import forecast_figure
+    from wfm.io.inputs import load_history
 
     progress = _Progress(quiet)
-    inputs = _load(config_path, week.date() if week else None)
-    result = forecast(inputs.history, inputs.config, inputs.horizon, progress)
-    frames = {"forecast.csv": result.frame.loc[:, list(FORECAST_COLUMNS)]}
-    if not result.backtest.empty:
-        frames["backtest.csv"] = result.backtest
-    written = _write_frames(out_dir, frames, inputs.config)
+    if history_path is not None:
+        try:  # the channels are whatever the file holds; load_history checks every row
+            channels = pd.read_csv(history_path, usecols=["channel"], dtype=str)["channel"]
+            names = sorted(set(channels.dropna().str.strip()))
+        except (OSError, ValueError):
+            names = []
+        history = load_history(history_path, names)
+        minutes = int(interval or 60)
+        settings = ForecastConfig(backtest_weeks=8 if backtest_weeks is None else backtest_weeks)
+        horizon = Horizon(week.date(), 7, minutes) if week else None
+        result = forecast_history(
+            history, minutes, settings, SiteConfig(country=country), horizon, progress
+        )
+        level, timezone = settings.prediction_level, None
+    else:
+        inputs = _load(config_path, week.date() if week else None)
+        config, horizon = inputs.config, inputs.horizon
+        if backtest_weeks is not None:
+            changed = config.forecast.model_copy(update={"backtest_weeks": backtest_weeks})
+            config = config.model_copy(update={"forecast": changed})
+        if interval is not None:
+            horizon = Horizon(horizon.start, horizon.days, int(interval))
+        history = inputs.history
+        result = forecast(history, config, horizon, progress)
+        level, timezone = config.forecast.prediction_level, config.site.timezone
+    folds = result.backtest_folds
+    frames = {
+        "forecast.csv": result.frame.loc[:, list(FORECAST_COLUMNS)],
+        "backtest.csv": folds.loc[:, list(FOLD_COLUMNS)]
+        if not folds.empty
+        else pd.DataFrame(columns=list(FOLD_COLUMNS)),
+    }
+    figure = forecast_figure(history, result.frame, level, result.model_names)
+
+    def write(folder: Path) -> list[Path]:
+        paths = [
+            write_csv(format_for_csv(frame, timezone), folder / name)
+            for name, frame in frames.items()
+        ]
+        figure.savefig(folder / "forecast.png", dpi=110)
+        return [*paths, folder / "forecast.png"]
+
+    written = write_atomically(out_dir, write)
+    if show_backtest and not folds.empty:
+        click.echo(backtest_table(folds).to_string(index=False))
+    for row in result.backtest.itertuples(index=False):
+        click.echo(
+            f"{row.channel}: {row.model}, backtest WAPE {row.wape:.1%} over {row.weeks} weeks "
+            f"(seasonal naive {row.seasonal_naive_wape:.1%}), {row.interval_coverage:.0%} "
+            "inside the 80% interval"
+        )
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {out_dir}/")
 
 
@@ -316,6 +439,7 @@ def export_command(config_path: Path, out_dir: Path, week: dt.datetime | None) -
         roster=read_roster(out_dir, inputs.agents, inputs.config),
         agents=inputs.agents,
         inputs=describe_inputs(inputs),
+        preferences=dict(inputs.preferences),
     )
     written = export_plan(result, inputs.config, out_dir)
     click.echo(f"Wrote {len(written)} files to {out_dir}/")

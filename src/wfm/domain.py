@@ -169,6 +169,10 @@ class Unavailability(_Frozen):
             parse_window(value)
         return value
 
+    def describe(self) -> str:
+        days = ",".join(str(d) for d in self.days)
+        return f"unavailable {days} {self.time}" if self.time else f"unavailable {days} all day"
+
 
 class AgentPreferences(_Frozen):
     """The contents of one `data/preferences/<agent_id>.yaml` file."""
@@ -182,6 +186,12 @@ class AgentPreferences(_Frozen):
     @classmethod
     def _id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
+
+    @field_validator("wishes", "unavailable", mode="before")
+    @classmethod
+    def _empty_list(cls, value: Any) -> Any:
+        # `wishes:` with only commented-out examples under it (the starter file) reads as null.
+        return () if value is None else value
 
 
 class LockedShift(_Frozen):
@@ -246,11 +256,16 @@ class Horizon:
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """Forecast per channel and interval (FORECAST_COLUMNS) plus how the model scored."""
+    """Forecast per channel and interval (FORECAST_COLUMNS) plus how the model scored.
+
+    `backtest` is one row per channel for the model used (wfm.forecast.BACKTEST_COLUMNS);
+    `backtest_folds` one row per channel, model and held-out week (wfm.forecast.FOLD_COLUMNS).
+    """
 
     frame: pd.DataFrame
     backtest: pd.DataFrame = field(default_factory=pd.DataFrame)
     model_names: dict[str, str] = field(default_factory=dict)
+    backtest_folds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -285,3 +300,4 @@ class PlanResult:
     roster: RosterResult
     agents: tuple[Agent, ...]
     inputs: dict[str, str] = field(default_factory=dict)  # what the plan was made from
+    preferences: dict[str, AgentPreferences] = field(default_factory=dict)  # used, by agent id

@@ -39,6 +39,7 @@ def plan(inputs: Inputs, progress: Progress | None = None) -> PlanResult:
         roster=roster,
         agents=inputs.agents,
         inputs=describe_inputs(inputs),
+        preferences=dict(inputs.preferences),
     )
 
 

@@ -1,4 +1,4 @@
-"""Exports: the plan's CSV contract files, roster.xlsx, summary.md and its plots.
+"""Exports: the plan's CSV contract files, roster.xlsx, summary.md, plots, agents' calendars.
 
 `export_plan` stages every file in a temporary folder beside `out_dir` and moves them in
 only once all are written, so a failed export never leaves a half-updated plan behind for
@@ -15,23 +15,29 @@ from pathlib import Path
 
 from wfm.config import Config
 from wfm.domain import PlanResult
-from wfm.export import csvs, report, xlsx
+from wfm.export import calendar, csvs, report, xlsx
+from wfm.export.i18n import LANGS
 from wfm.export.report import PlanSummary, summarise
 
-__all__ = ["PlanSummary", "export_plan", "summarise", "write_atomically"]
+__all__ = ["LANGS", "PlanSummary", "export_plan", "summarise", "write_atomically"]
 
 PLOTS_DIR = "plots"
 _PLOT_PREFIXES = ("coverage_", "forecast_")
 
 
-def export_plan(plan: PlanResult, config: Config, out_dir: Path) -> list[Path]:
+def export_plan(plan: PlanResult, config: Config, out_dir: Path, lang: str = "en") -> list[Path]:
     """Write all exports of `plan` into `out_dir` (created if missing); returns their paths.
 
-    Files of earlier runs that this run does not produce are left alone, except stale plots
-    of channels no longer planned.
+    `lang` ("en" or "zh") sets the language of roster.xlsx's sheet names and headers and of
+    summary.md; the CSV files are the same in every language. Files of earlier runs that
+    this run does not produce are left alone, except stale plots of channels and calendars
+    of agents no longer planned.
     """
-    written = write_atomically(out_dir, lambda folder: _write_all(plan, config, folder))
-    _remove_stale_plots(Path(out_dir) / PLOTS_DIR, set(written))
+    if lang not in LANGS:
+        raise ValueError(f"language '{lang}' is not supported; use one of {', '.join(LANGS)}")
+    written = write_atomically(out_dir, lambda folder: _write_all(plan, config, folder, lang))
+    _remove_stale(Path(out_dir) / PLOTS_DIR, "*.png", set(written), _PLOT_PREFIXES)
+    _remove_stale(Path(out_dir) / calendar.CALENDAR_DIR, "*.ics", set(written))
     return written
 
 
@@ -57,20 +63,23 @@ def write_atomically(out_dir: Path, write: Callable[[Path], list[Path]]) -> list
     return [out_dir / rel for rel in relative]
 
 
-def _write_all(plan: PlanResult, config: Config, folder: Path) -> list[Path]:
+def _write_all(plan: PlanResult, config: Config, folder: Path, lang: str) -> list[Path]:
     # The module-qualified calls (csvs.write_csvs, xlsx.write_workbook, ...) are deliberate:
     # tests replace a stage to prove a failure half-way leaves out_dir untouched.
     summary = report.summarise(plan, config)
     written = csvs.write_csvs(plan, folder, config.site.timezone)
-    written.append(xlsx.write_workbook(plan, config, summary, folder / "roster.xlsx"))
+    written.append(xlsx.write_workbook(plan, config, summary, folder / "roster.xlsx", lang))
     plots = report.write_plots(plan, config, folder / PLOTS_DIR)
-    written.append(report.write_summary(plan, summary, folder / "summary.md", plots))
+    written.append(report.write_summary(plan, summary, folder / "summary.md", plots, lang))
+    written += calendar.write_calendars(plan, config, folder, lang)
     return written + plots
 
 
-def _remove_stale_plots(plots_dir: Path, keep: set[Path]) -> None:
-    if not plots_dir.is_dir():
+def _remove_stale(
+    folder: Path, pattern: str, keep: set[Path], prefixes: tuple[str, ...] = ("",)
+) -> None:
+    if not folder.is_dir():
         return
-    for path in plots_dir.glob("*.png"):
-        if path.name.startswith(_PLOT_PREFIXES) and path not in keep:
+    for path in folder.glob(pattern):
+        if path.name.startswith(prefixes) and path not in keep:
             path.unlink()

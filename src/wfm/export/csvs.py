@@ -21,7 +21,7 @@ from wfm.domain import (
     ROSTER_COLUMNS,
     PlanResult,
 )
-from wfm.export.report import wishes_frame
+from wfm.export.report import WISH_COLUMNS, wishes_frame
 
 FLOAT_DECIMALS = 3
 DATE_COLUMNS = frozenset({"date"})
@@ -94,6 +94,6 @@ def write_csvs(plan: PlanResult, directory: Path, timezone: str | None = None) -
         ("roster.csv", contract_frame(roster.shifts, ROSTER_COLUMNS, "roster")),
         ("assignments.csv", contract_frame(roster.assignments, ASSIGNMENT_COLUMNS, "assignments")),
         ("coverage.csv", contract_frame(roster.coverage, COVERAGE_COLUMNS, "coverage")),
-        ("wishes.csv", wishes_frame(plan)),
+        ("wishes.csv", contract_frame(wishes_frame(plan), WISH_COLUMNS, "wishes")),
     ]
     return [write_csv(format_for_csv(frame, timezone), directory / name) for name, frame in files]

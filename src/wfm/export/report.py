@@ -20,12 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from wfm.config import ChannelKind, Config
-from wfm.domain import PlanResult
+from wfm.domain import PlanResult, Wish
+from wfm.export.i18n import Text
 from wfm.timeutil import parse_clock
 
 WORST_INTERVALS_SHOWN = 5
 EVENING_END_MINUTES = 19 * 60  # a shift ending after 19:00 counts as an evening shift
 WISH_COLUMNS = ("agent_id", "wish", "priority", "granted", "reason")
+DENIED_WISHES_SHOWN = 30  # summary.md lists this many refused wishes; the workbook has all
 
 
 @dataclass(frozen=True)
@@ -216,8 +218,82 @@ def _backtest_by_channel(plan: PlanResult) -> dict[str, tuple[str | None, float,
     return result
 
 
-def agent_table(plan: PlanResult) -> pd.DataFrame:
+def unavailable_days(plan: PlanResult) -> dict[tuple[str, dt.date], list[tuple[str | None, str]]]:
+    """(agent id, date) -> [(time window or None for the whole day, reason)] in the horizon."""
+    marks: dict[tuple[str, dt.date], list[tuple[str | None, str]]] = {}
+    for agent_id, prefs in plan.preferences.items():
+        for entry in prefs.unavailable:
+            for day in plan.horizon.resolve_days(entry.days):
+                marks.setdefault((agent_id, day), []).append((entry.time, entry.reason))
+    return marks
+
+
+def unavailable_text(plan: PlanResult, agent_id: str, t: Text) -> str:
+    """'Wed 18:00-21:00 夜校; Sat all day 搬家' for one agent's planned days."""
+    marks = unavailable_days(plan)
+    parts = [
+        f"{t.weekday(day)} {time or t('all_day')} {reason}"
+        for day in plan.horizon.dates
+        for time, reason in marks.get((agent_id, day), [])
+    ]
+    return "; ".join(parts)
+
+
+def describe_wish(wish: Wish, t: Text) -> str:
+    """A wish in the output language (the roster's own text is English)."""
+    days = ("、" if t.lang == "zh" else ", ").join(t.day_ref(d) for d in wish.days)
+    if wish.day_off:
+        return t("wish_day_off", days=days)
+    if wish.shift:
+        return t("wish_shift", shift=wish.shift, days=days)
+    if wish.avoid_shift:
+        return t("wish_avoid_shift", shift=wish.avoid_shift, days=days)
+    return t("wish_start_window", window=wish.start_window, days=days)
+
+
+def wish_table(plan: PlanResult, t: Text) -> pd.DataFrame:
+    """Every wish with the agent's name, the wish in the output language and its note.
+
+    The roster's frame names each wish by its index in the agent's file (`wish_index`);
+    with the preferences at hand that gives the wish itself and its note. Frames read back
+    from wishes.csv have no index and keep their own text.
+    """
+    wishes = wishes_frame(plan)
+    names = {a.id: a.name for a in plan.agents}
+    rows = []
+    for _, row in wishes.iterrows():
+        agent_id = str(row["agent_id"])
+        text, note = str(row["wish"]), ""
+        prefs = plan.preferences.get(agent_id)
+        raw_index = row.get("wish_index")
+        index = -1 if raw_index is None or pd.isna(raw_index) else int(raw_index)
+        if prefs is not None and 0 <= index < len(prefs.wishes):
+            wish = prefs.wishes[index]
+            text, note = describe_wish(wish, t), wish.note or ""
+        reason = row.get("reason")
+        rows.append(
+            {
+                "agent_id": agent_id,
+                "name": names.get(agent_id, ""),
+                "wish": text,
+                "priority": row["priority"],
+                "granted": bool(row["granted"]),
+                "reason": "" if reason is None or pd.isna(reason) else str(reason),
+                "note": note,
+                "order": index,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=["agent_id", "name", "wish", "priority", "granted", "reason", "note", "order"],
+    )
+    table = table.sort_values(["agent_id", "order"], kind="stable").reset_index(drop=True)
+    return table.drop(columns="order")
+
+
+def agent_table(plan: PlanResult, t: Text | None = None) -> pd.DataFrame:
     """Per-agent load and wish outcome: what a planner checks for fairness."""
+    t = t or Text()
     shifts = plan.roster.shifts
     wishes = wishes_frame(plan)
     names = {a.id: a for a in plan.agents}
@@ -248,6 +324,8 @@ def agent_table(plan: PlanResult) -> pd.DataFrame:
                 "wishes_denied": int((~granted).sum()),
                 "priority_points_granted": int(own_wishes["priority"][granted].sum()),
                 "priority_points_denied": int(own_wishes["priority"][~granted].sum()),
+                "points_used": int(own_wishes["priority"].sum()),
+                "unavailable": unavailable_text(plan, agent_id, t),
             }
         )
     return pd.DataFrame(rows)
@@ -300,45 +378,62 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def render_summary_markdown(
-    plan: PlanResult, summary: PlanSummary, plots: list[Path] | None = None
+    plan: PlanResult,
+    summary: PlanSummary,
+    plots: list[Path] | None = None,
+    lang: str = "en",
 ) -> str:
     """The plan in a page: headline, per-channel table, shortfalls, wishes, solver."""
+    t = Text(lang)
     s = summary
     lines = [
-        f"# Workforce plan — {s.site}",
+        f"# {t('title', site=s.site)}",
         "",
-        f"Week {s.first_day:%Y-%m-%d} to {s.last_day:%Y-%m-%d} (ISO week {s.iso_week}), "
-        f"{s.interval_minutes}-minute intervals.",
+        t(
+            "md_week",
+            first=f"{s.first_day:%Y-%m-%d}",
+            last=f"{s.last_day:%Y-%m-%d}",
+            week=s.iso_week,
+            minutes=s.interval_minutes,
+        ),
         "",
         *_table(
-            ["Headline", "Value"],
+            [t("md_headline"), t("md_value")],
             [
-                ["Agents rostered", f"{s.agents_rostered} of {s.agents_total}"],
-                ["Paid hours", number(s.paid_hours)],
-                ["Required agent-intervals met", percent(s.coverage_share)],
-                ["Under-staffed intervals (gap < 0)", s.understaffed_intervals],
-                ["Wishes granted", f"{s.wishes_granted} of {s.wishes_total}"],
                 [
-                    "Solver",
-                    f"{s.status}, gap {percent(s.gap, 2)} after {s.wall_seconds:.1f} s",
+                    t("md_agents_rostered"),
+                    t("md_of", part=s.agents_rostered, whole=s.agents_total),
+                ],
+                [t("md_paid_hours"), number(s.paid_hours)],
+                [t("required_met"), percent(s.coverage_share)],
+                [t("understaffed"), s.understaffed_intervals],
+                [t("md_wishes_granted"), t("md_of", part=s.wishes_granted, whole=s.wishes_total)],
+                [
+                    t("md_solver"),
+                    t(
+                        "md_solver_line",
+                        status=s.status,
+                        gap=percent(s.gap, 2),
+                        seconds=f"{s.wall_seconds:.1f}",
+                    ),
                 ],
             ],
         ),
         "",
-        "## Channels",
+        f"## {t('md_channels')}",
         "",
         *_table(
             [
-                "Channel",
-                "Required agent-h",
-                "Scheduled agent-h",
-                "Met",
-                "Under-staffed intervals",
-                "Expected SL",
-                "SL target",
-                "Forecast model",
-                "WAPE",
-                "Seasonal naive WAPE",
+                t("channel"),
+                t("md_required_h"),
+                t("md_scheduled_h"),
+                t("md_met"),
+                t("understaffed_intervals"),
+                t("expected_sl"),
+                t("sl_target"),
+                t("forecast_model"),
+                t("md_wape"),
+                t("naive_wape"),
             ],
             [
                 [
@@ -357,48 +452,80 @@ def render_summary_markdown(
             ],
         ),
         "",
-        f"## Worst under-staffed intervals ({s.understaffed_intervals} in all)",
+        f"## {t('worst', count=s.understaffed_intervals)}",
         "",
     ]
     if s.worst_intervals.empty:
-        lines.append("None: every interval has at least the agents required.")
+        lines.append(t("md_no_shortfall"))
     else:
         lines += _table(
-            ["Interval", "Channel", "Required", "Scheduled", "Gap"],
+            [t("interval"), t("channel"), t("required"), t("scheduled"), t("shortfall")],
             [
-                [interval_label(r.interval_start), r.channel, r.required, r.scheduled, r.gap]
+                [t.interval(r.interval_start), r.channel, r.required, r.scheduled, r.gap]
                 for r in s.worst_intervals.itertuples(index=False)
             ],
         )
-    lines += ["", "## Wishes", ""]
+    lines += ["", f"## {t('md_wishes')}", ""]
     if s.wishes_total == 0:
-        lines.append("No wishes were made.")
+        lines.append(t("md_no_wishes"))
     else:
-        lines.append(f"{s.wishes_granted} of {s.wishes_total} granted.")
+        lines.append(t("md_granted_of", granted=s.wishes_granted, total=s.wishes_total))
         lines.append("")
         lines += _table(
-            ["Priority", "Granted", "Total"],
+            [t("priority"), t("granted"), t("total")],
             [[r.priority, r.granted, r.total] for r in s.wishes_by_priority.itertuples()],
         )
+        lines += _denied_wishes(plan, t)
     lines += [
         "",
-        "## Solver",
+        f"## {t('md_solver')}",
         "",
-        f"Status {s.status}, objective {number(s.objective, 2)}, bound {number(s.best_bound, 2)}, "
-        f"gap {percent(s.gap, 2)}, {s.wall_seconds:.1f} s.",
+        t(
+            "md_solver_detail",
+            status=s.status,
+            objective=number(s.objective, 2),
+            bound=number(s.best_bound, 2),
+            gap=percent(s.gap, 2),
+            seconds=f"{s.wall_seconds:.1f}",
+        ),
     ]
     if s.penalties:
         lines += [
             "",
-            *_table(["Penalty", "Value"], [[k, number(v, 2)] for k, v in s.penalties.items()]),
+            *_table(
+                [t("penalty"), t("md_value")], [[k, number(v, 2)] for k, v in s.penalties.items()]
+            ),
         ]
     if plots:
-        lines += ["", "## Plots", ""]
+        lines += ["", f"## {t('md_plots')}", ""]
         lines += [f"![{p.stem}]({p.as_posix()})\n" for p in plots]
     if plan.inputs:
-        lines += ["", "## Made from", ""]
-        lines += [f"- {key}: {_cell(value)}" for key, value in plan.inputs.items()]
+        lines += ["", f"## {t('md_made_from')}", ""]
+        lines += [f"- {t.input_key(key)}: {_cell(value)}" for key, value in plan.inputs.items()]
     return "\n".join(lines) + "\n"
+
+
+def _denied_wishes(plan: PlanResult, t: Text) -> list[str]:
+    """The refused wishes, agent by agent, with the roster's reason: nothing goes unsaid."""
+    table = wish_table(plan, t)
+    denied = table[~table["granted"]].sort_values(
+        ["agent_id", "priority"], ascending=[True, False], kind="stable"
+    )
+    sheet = t("sheet.wishes")
+    lines = ["", f"### {t('md_denied')}", ""]
+    if denied.empty:
+        return [*lines, t("md_all_wishes", sheet=sheet)]
+    shown = denied.head(DENIED_WISHES_SHOWN)
+    lines += _table(
+        [t("agent_id"), t("name"), t("wish"), t("priority"), t("reason")],
+        [[r.agent_id, r.name, r.wish, r.priority, r.reason] for r in shown.itertuples()],
+    )
+    lines.append("")
+    if len(denied) > len(shown):
+        lines.append(t("md_denied_more", count=len(denied) - len(shown), sheet=sheet))
+    else:
+        lines.append(t("md_all_wishes", sheet=sheet))
+    return lines
 
 
 # --- plots ------------------------------------------------------------------------------
@@ -484,9 +611,13 @@ def write_plots(plan: PlanResult, config: Config, directory: Path) -> list[Path]
 
 
 def write_summary(
-    plan: PlanResult, summary: PlanSummary, path: Path, plots: list[Path] | None = None
+    plan: PlanResult,
+    summary: PlanSummary,
+    path: Path,
+    plots: list[Path] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Write summary.md; `plots` are linked relative to its folder."""
     relative = [p.relative_to(path.parent) for p in plots or []]
-    path.write_text(render_summary_markdown(plan, summary, relative), encoding="utf-8")
+    path.write_text(render_summary_markdown(plan, summary, relative, lang), encoding="utf-8")
     return path

@@ -1,14 +1,16 @@
-"""History on the model's time grid, and the calendar design matrix the count model is fitted on.
+"""History on the model's time grid, the centre's calendar, and the design matrix of the
+calendar regression.
 
-The design is *learned* from a training index — which weekday × time-of-day cells, holidays and
-event days were actually observed — and can then be rebuilt for any later index (a backtest
-hold-out or the planning horizon) with exactly the same columns. Nothing here reads files.
+The design is *learned* from a training index — which weekday × time-of-day cells, holidays,
+event days, month turns and catch-up days were actually observed — and can then be rebuilt for
+any later index (a backtest week or the planning horizon) with exactly the same columns.
+Nothing here reads files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,9 +21,14 @@ from wfm.config import ChannelConfig
 
 MINUTES_PER_DAY = 24 * 60
 TREND_MIN_DAYS = 42  # a slope from fewer than six weeks extrapolates noise, not growth
+RECENT_WEEKS = 12  # the level and slope of the last quarter get their own terms (see below)
 YEARLY_MIN_DAYS = 350  # yearly seasonality needs (nearly) a full year to be told from trend
 YEARLY_TERMS = 3  # Fourier pairs: enough for a smooth annual swing, too few to chase events
 DAYS_PER_YEAR = 365.25
+# Turn of the month as in finance (Lakonishok & Smidt 1988): the last open day of a month and
+# the first three of the next. Pay days and statements move contact volume the same way.
+MONTH_TURN_OFFSETS = (-1, 1, 2, 3)
+OPTIONAL_FEATURES = ("month_turn", "catch_up")
 
 
 def history_step_minutes(times: pd.Series) -> int:
@@ -104,12 +111,71 @@ def cell_codes(index: pd.DatetimeIndex, minutes: int) -> np.ndarray:
     return np.asarray(index.day_of_week * slots_per_day + slot, dtype=np.int64)
 
 
+def usual_weekdays(days: Iterable[dt.date], recent_weeks: int = 12) -> frozenset[int]:
+    """Weekdays the centre normally works: open on at least half of them in recent weeks."""
+    observed = sorted(set(days))
+    if not observed:
+        return frozenset(range(7))
+    first = max(observed[0], observed[-1] - dt.timedelta(weeks=recent_weeks) + dt.timedelta(1))
+    span = pd.date_range(first, observed[-1], freq="D")
+    seen = pd.Series(span.isin(pd.DatetimeIndex(observed)), index=span.day_of_week)
+    share = seen.groupby(level=0).mean()
+    return frozenset(int(d) for d in share.index[share.to_numpy() >= 0.5])
+
+
+def absent_days(days: Iterable[dt.date], weekdays: frozenset[int]) -> frozenset[dt.date]:
+    """Usual working days inside the history's span without a single observation: closed."""
+    observed = set(days)
+    if not observed:
+        return frozenset()
+    span = pd.date_range(min(observed), max(observed), freq="D").date
+    return frozenset(d for d in span if d.weekday() in weekdays and d not in observed)
+
+
 @dataclass(frozen=True)
 class Calendar:
-    """Dated context for the features: public holidays and event days (event, day offset)."""
+    """Dated context for the features.
+
+    `closed` holds the days the centre was (history) or will be (horizon) closed although their
+    weekday is a working day: public holidays it closes on, outages, days absent from history.
+    """
 
     holidays: frozenset[dt.date] = frozenset()
     events: Mapping[dt.date, tuple[str, int]] = field(default_factory=dict)
+    closed: frozenset[dt.date] = frozenset()
+    open_weekdays: frozenset[int] = frozenset(range(7))
+
+    def is_open(self, day: dt.date) -> bool:
+        return day.weekday() in self.open_weekdays and day not in self.closed
+
+    def month_turn(self, days: Iterable[dt.date]) -> dict[dt.date, int]:
+        """Open days at a month turn -> offset: -1 the month's last open day, 1..3 its first."""
+        offsets: dict[dt.date, int] = {}
+        for year, month in sorted({(d.year, d.month) for d in days}):
+            start = dt.date(year, month, 1)
+            following = (start + dt.timedelta(days=32)).replace(day=1)
+            span = [start + dt.timedelta(days=i) for i in range((following - start).days)]
+            open_days = [d for d in span if self.is_open(d)]
+            for offset in MONTH_TURN_OFFSETS:
+                if offset < 0 and len(open_days) >= -offset:
+                    offsets[open_days[offset]] = offset
+                elif 0 < offset <= len(open_days):
+                    offsets[open_days[offset - 1]] = offset
+        return offsets
+
+    def catch_up(self, day: dt.date) -> bool:
+        """An open day right after a closed working day: contacts held back come now."""
+        if not self.is_open(day) or not self.open_weekdays:
+            return False
+        previous = day - dt.timedelta(days=1)
+        while previous.weekday() not in self.open_weekdays:
+            previous -= dt.timedelta(days=1)
+        return previous in self.closed
+
+
+def feature_family(column: str) -> str:
+    """The feature family of a design column, e.g. 'month_turn +1' -> 'month_turn'."""
+    return column.split(" ")[0]
 
 
 @dataclass(frozen=True)
@@ -117,33 +183,53 @@ class CalendarDesign:
     """Which calendar columns a model gets, learned from the intervals it is trained on.
 
     Columns: one dummy per weekday × time-of-day cell (no intercept, so each cell is its own
-    level and daily and weekly seasonality are captured jointly), a linear trend in weeks,
-    yearly Fourier terms, a public-holiday dummy and one dummy per (event, day offset).
-    Holidays and events only get a column if the training data saw them — an effect that was
-    never observed cannot be estimated.
+    level and daily and weekly seasonality are captured jointly); a linear trend in weeks and,
+    with enough history, a level step and slope for the last quarter (the cells and calendar
+    effects learn from all the history, the level follows the recent quarter); yearly Fourier
+    terms; a public-holiday dummy; one dummy per (event, day offset); month-turn dummies; and a
+    catch-up dummy for the first open day after a closure. Calendar columns only appear if the
+    training data saw them — an effect that was never observed cannot be estimated.
     """
 
     slot_minutes: int
     cells: tuple[int, ...]
     origin: pd.Timestamp
     trend: bool
+    recent: bool
     yearly_terms: int
     holiday: bool
     event_keys: tuple[tuple[str, int], ...]
+    month_turns: tuple[int, ...]
+    catch_up: bool
     calendar: Calendar
 
     @classmethod
-    def learn(cls, index: pd.DatetimeIndex, calendar: Calendar, minutes: int) -> CalendarDesign:
-        span_days = (index.max() - index.min()).days if len(index) else 0
+    def learn(
+        cls,
+        index: pd.DatetimeIndex,
+        calendar: Calendar,
+        minutes: int,
+        origin: pd.Timestamp | None = None,
+    ) -> CalendarDesign:
+        """The design for training rows `index`, forecasting from `origin` (default: the end)."""
+        first = pd.Timestamp(index.min()) if len(index) else pd.Timestamp(0)
+        last = pd.Timestamp(index.max()) if len(index) else pd.Timestamp(0)
+        origin = last if origin is None else pd.Timestamp(origin)
+        span_days = (last - first).days
+        knot = origin - pd.Timedelta(weeks=RECENT_WEEKS)
         dates = set(pd.DatetimeIndex(index).normalize().unique().date)
+        turns = calendar.month_turn(dates)
         return cls(
             slot_minutes=minutes,
             cells=tuple(int(c) for c in np.unique(cell_codes(index, minutes))),
-            origin=pd.Timestamp(index.max()) if len(index) else pd.Timestamp(0),
+            origin=origin,
             trend=span_days >= TREND_MIN_DAYS,
+            recent=(knot - first).days >= TREND_MIN_DAYS and bool((index >= knot).any()),
             yearly_terms=YEARLY_TERMS if span_days >= YEARLY_MIN_DAYS else 0,
             holiday=bool(dates & calendar.holidays),
             event_keys=tuple(sorted({calendar.events[d] for d in dates if d in calendar.events})),
+            month_turns=tuple(sorted({turns[d] for d in dates if d in turns})),
+            catch_up=any(calendar.catch_up(d) for d in dates),
             calendar=calendar,
         )
 
@@ -155,11 +241,16 @@ class CalendarDesign:
         ]
         if self.trend:
             names.append("trend_weeks")
+        if self.recent:
+            names += ["recent level", "recent trend_weeks"]
         for k in range(1, self.yearly_terms + 1):
-            names += [f"year_sin{k}", f"year_cos{k}"]
+            names += [f"year sin{k}", f"year cos{k}"]
         if self.holiday:
             names.append("public_holiday")
         names += [f"event {name} {offset:+d}" for name, offset in self.event_keys]
+        names += [f"month_turn {offset:+d}" for offset in self.month_turns]
+        if self.catch_up:
+            names.append("catch_up")
         return names
 
     def matrix(self, index: pd.DatetimeIndex) -> pd.DataFrame:
@@ -170,31 +261,43 @@ class CalendarDesign:
         link, the geometric mean of those weekdays — or on all cells if that slot was never seen.
         """
         index = pd.DatetimeIndex(index)
-        n = len(index)
         codes = cell_codes(index, self.slot_minutes)
         cells = np.asarray(self.cells, dtype=np.int64)
         position = np.full(7 * MINUTES_PER_DAY // self.slot_minutes, -1, dtype=np.int64)
         position[cells] = np.arange(len(cells))
         blocks: list[np.ndarray] = [self._cell_block(codes, cells, position)]
+        weeks = np.asarray((index - self.origin) / pd.Timedelta(weeks=1), dtype=float)
         if self.trend:
-            weeks = (index - self.origin) / pd.Timedelta(weeks=1)
-            blocks.append(np.asarray(weeks, dtype=float)[:, None])
+            blocks.append(weeks[:, None])
+        if self.recent:
+            since = weeks + RECENT_WEEKS
+            blocks.append(np.column_stack([since >= 0, np.maximum(since, 0.0)]).astype(float))
         if self.yearly_terms:
             angle = 2 * np.pi * np.asarray(index.day_of_year, dtype=float) / DAYS_PER_YEAR
             for k in range(1, self.yearly_terms + 1):
                 blocks.append(np.column_stack([np.sin(k * angle), np.cos(k * angle)]))
-        dates = index.normalize()
-        if self.holiday:
-            holidays = pd.DatetimeIndex(sorted(self.calendar.holidays))
-            blocks.append(np.asarray(dates.isin(holidays), dtype=float)[:, None])
-        if self.event_keys:
-            key_of = {pd.Timestamp(d): key for d, key in self.calendar.events.items()}
-            keys = [key_of.get(d) for d in dates]
-            block = np.zeros((n, len(self.event_keys)))
-            for j, wanted in enumerate(self.event_keys):
-                block[:, j] = [key == wanted for key in keys]
-            blocks.append(block)
+        blocks.append(self._day_block(index))
         return pd.DataFrame(np.hstack(blocks), index=index, columns=self.columns())
+
+    def _day_block(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """Holiday, event, month-turn and catch-up columns: computed per date, spread to rows."""
+        day_codes, day_of_row = np.unique(
+            np.asarray(index.normalize(), dtype="int64"), return_inverse=True
+        )
+        days = [d.date() for d in pd.DatetimeIndex(day_codes)]
+        calendar = self.calendar
+        columns: list[list[bool]] = []
+        if self.holiday:
+            columns.append([d in calendar.holidays for d in days])
+        for key in self.event_keys:
+            columns.append([calendar.events.get(d) == key for d in days])
+        if self.month_turns:
+            turns = calendar.month_turn(days)
+            columns += [[turns.get(d) == offset for d in days] for offset in self.month_turns]
+        if self.catch_up:
+            columns.append([calendar.catch_up(d) for d in days])
+        per_day = np.asarray(columns, dtype=float).reshape(len(columns), len(days)).T
+        return per_day[day_of_row]
 
     def _cell_block(self, codes: np.ndarray, cells: np.ndarray, position: np.ndarray) -> np.ndarray:
         block = np.zeros((len(codes), len(cells)))
@@ -207,10 +310,14 @@ class CalendarDesign:
             block[np.ix_(codes == code, weights)] = 1.0 / weights.sum()
         return block
 
-    def describe(self) -> str:
+    def describe(self, families: Iterable[str] | None = None) -> str:
+        """What the design holds; `families` limits the optional features to those named."""
+        wanted = set(OPTIONAL_FEATURES if families is None else families)
         parts = [f"weekday×{self.slot_minutes}-min cells ({len(self.cells)})"]
         if self.trend:
             parts.append("linear trend")
+        if self.recent:
+            parts.append(f"level and slope of the last {RECENT_WEEKS} weeks")
         if self.yearly_terms:
             parts.append(f"yearly Fourier ({self.yearly_terms} pairs)")
         if self.holiday:
@@ -218,4 +325,8 @@ class CalendarDesign:
         if self.event_keys:
             events = sorted({name for name, _ in self.event_keys})
             parts.append(f"events ({', '.join(events)}; {len(self.event_keys)} day offsets)")
+        if self.month_turns and "month_turn" in wanted:
+            parts.append("month turns")
+        if self.catch_up and "catch_up" in wanted:
+            parts.append("catch-up after closures")
         return " + ".join(parts)

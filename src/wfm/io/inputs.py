@@ -1,5 +1,8 @@
 """Read and check the planner's inputs: contact history, agents and preference files.
 
+Preference files have their own module, wfm.io.preferences; `load_preferences` is
+re-exported here for callers of the input loaders.
+
 Every loader collects all problems it finds (file, line, field, reason) before raising one
 WfmInputError, so a planner fixes a file in one pass instead of one error per run.
 """
@@ -22,7 +25,10 @@ from wfm.config import Config
 from wfm.domain import Agent, AgentPreferences, Horizon
 from wfm.errors import Problem, WfmInputError
 from wfm.io.config_file import load_config, project_root
-from wfm.io.yamlpos import LocatedYaml, load_yaml, problems_from_validation
+from wfm.io.preferences import load_preferences
+from wfm.io.yamlpos import load_yaml, problems_from_validation
+
+__all__ = ["Inputs", "load_agents", "load_history", "load_inputs", "load_preferences"]
 
 HISTORY_COLUMNS = ("timestamp", "channel", "contacts")
 
@@ -281,86 +287,6 @@ def _duplicate_ids(agents: Sequence[Agent], name: str) -> list[Problem]:
         if agent.id in seen:
             problems.append(Problem(name, f"agent id {agent.id} appears more than once"))
         seen.add(agent.id)
-    return problems
-
-
-def load_preferences(
-    folder: Path, agents: Sequence[Agent], config: Config, horizon: Horizon
-) -> tuple[dict[str, AgentPreferences], list[str]]:
-    """Every `<agent_id>.yaml` in the folder, checked against agents, shifts and the week."""
-    by_id = {agent.id: agent for agent in agents}
-    shift_names = [s.name for s in config.shifts]
-    preferences: dict[str, AgentPreferences] = {}
-    problems: list[Problem] = []
-    notices: list[str] = []
-    if not folder.exists():
-        return {}, [f"{folder}: no preference folder; rostering without wishes"]
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-        try:
-            source = load_yaml(path)
-        except WfmInputError as exc:
-            problems.extend(exc.problems)
-            continue
-        try:
-            prefs = AgentPreferences.model_validate(source.data)
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(source, exc))
-            continue
-        problems.extend(_preference_problems(prefs, source, by_id, shift_names, config))
-        if prefs.agent_id in preferences:
-            problems.append(source.problem(("agent_id",), f"a second file for {prefs.agent_id}"))
-        if prefs.week is not None and prefs.week != horizon.start:
-            notices.append(
-                f"{path}: preferences for the week of {prefs.week}, not {horizon.start}; not used"
-            )
-            continue
-        preferences[prefs.agent_id] = prefs
-    if problems:
-        raise WfmInputError(problems)
-    return preferences, notices
-
-
-def _preference_problems(
-    prefs: AgentPreferences,
-    source: LocatedYaml,
-    agents: dict[str, Agent],
-    shift_names: list[str],
-    config: Config,
-) -> list[Problem]:
-    problems = []
-    if prefs.agent_id not in agents:
-        hint = difflib.get_close_matches(prefs.agent_id, list(agents), n=1)
-        extra = f" (did you mean {hint[0]}?)" if hint else ""
-        problems.append(source.problem(("agent_id",), f"unknown agent '{prefs.agent_id}'{extra}"))
-    if source.path.stem != prefs.agent_id:
-        problems.append(
-            source.problem(("agent_id",), f"file name must be {prefs.agent_id}.yaml to match")
-        )
-    agent = agents.get(prefs.agent_id)
-    allowed = set(shift_names)
-    if agent is not None:
-        allowed = set(config.contracts[agent.contract].shifts or shift_names)
-    for index, wish in enumerate(prefs.wishes):
-        for key in ("shift", "avoid_shift"):
-            name = getattr(wish, key)
-            if name is None:
-                continue
-            if name not in shift_names:
-                hint = difflib.get_close_matches(name, shift_names, n=1)
-                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-                problems.append(
-                    source.problem(
-                        ("wishes", index, key),
-                        f"unknown shift '{name}'{extra}; shifts: {', '.join(shift_names)}",
-                    )
-                )
-            elif key == "shift" and name not in allowed:
-                problems.append(
-                    source.problem(
-                        ("wishes", index, key),
-                        f"shift '{name}' is not allowed by the agent's contract",
-                    )
-                )
     return problems
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from wfm.config import Contract
 from wfm.roster.problem import RosterProblem
 
 
@@ -31,7 +32,7 @@ class _AgentPlan:
     total: int = 0
 
     @property
-    def contract(self):  # type: ignore[no-untyped-def]
+    def contract(self) -> Contract:
         return self.problem.config.contracts[self.problem.agents[self.agent].contract]
 
     def min_minutes(self) -> float:

@@ -2,7 +2,10 @@
 
 `compute_requirements` is the stage's entry point; each channel kind has its own model:
 voice is Erlang C (`erlang`), chat is Erlang C over chat slots (`chat`), and email / social
-posts are worked from a backlog within a response-time goal (`deferred`).
+posts are worked from a backlog within a response-time goal (`deferred`). A voice or chat
+channel configured with `queue_model: erlang_a` uses Erlang A (`erlang_a`) instead: callers
+hang up after `patience_seconds` on average. `simulate` replays a roster against random
+arrivals to check the service these models promise.
 """
 
 from __future__ import annotations
@@ -30,9 +33,17 @@ from wfm.staffing.erlang import (
     traffic_erlangs,
     voice_requirements,
 )
+from wfm.staffing.erlang_a import (
+    ErlangAMetrics,
+    erlang_a,
+    erlang_a_agents_needed,
+    erlang_a_requirements,
+    evaluate_erlang_a,
+)
 from wfm.staffing.evaluate import evaluate_coverage
 
 __all__ = [
+    "ErlangAMetrics",
     "IntervalStaffing",
     "agents_needed",
     "asa_seconds",
@@ -40,8 +51,12 @@ __all__ = [
     "chat_requirements",
     "compute_requirements",
     "erlang_b",
+    "erlang_a",
+    "erlang_a_agents_needed",
+    "erlang_a_requirements",
     "erlang_c",
     "evaluate_backlog",
+    "evaluate_erlang_a",
     "evaluate_coverage",
     "evaluate_staffing",
     "occupancy",
@@ -150,12 +165,24 @@ def _channel_requirements(
 
     traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)
     service = channel.service
+    patience = channel.patience_seconds if channel.queue_model == "erlang_a" else None
     if channel.kind is ChannelKind.CHAT:
         result = chat_requirements(
             traffic,
             aht,
             service.answer_seconds,
             channel.concurrency,
+            service.target,
+            service.asa_seconds,
+            channel.max_occupancy,
+            patience,
+        )
+    elif patience is not None:
+        result = erlang_a_requirements(
+            traffic,
+            aht,
+            service.answer_seconds,
+            patience,
             service.target,
             service.asa_seconds,
             channel.max_occupancy,

@@ -9,7 +9,8 @@ configured chat duration is expected to include already.
 
 The slots needed come from Erlang C for the first-response target; agents = ceil(slots / k),
 and the expected SL and ASA are evaluated at the slots those agents give (agents × k), which is
-never fewer than needed.
+never fewer than needed. With a `patience_seconds` customers leave a chat that waits too long
+for its first response, and the slots are Erlang A's (`wfm.staffing.erlang_a`) instead.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wfm.staffing.erlang import IntervalStaffing, agents_needed, evaluate_staffing
+from wfm.staffing.erlang_a import erlang_a_agents_needed, evaluate_erlang_a
 
 
 def chat_requirements(
@@ -28,19 +30,36 @@ def chat_requirements(
     target_sl: float | None = None,
     target_asa: float | None = None,
     max_occupancy: float = 1.0,
+    patience_seconds: float | None = None,
 ) -> IntervalStaffing:
     """Agents per interval for chat, where `traffic` = chats × chat duration / interval (Erlangs).
 
     `max_occupancy` caps the share of slots in use, traffic / (agents × concurrency), which is
-    also the occupancy reported.
+    also the occupancy reported (with patience: the share in use by chats that are answered).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
-    slots = agents_needed(
-        traffic, aht_seconds, answer_seconds, target_sl, target_asa, max_occupancy
-    )
+    if patience_seconds is None:
+        slots = agents_needed(
+            traffic, aht_seconds, answer_seconds, target_sl, target_asa, max_occupancy
+        )
+    else:
+        slots = erlang_a_agents_needed(
+            traffic,
+            aht_seconds,
+            answer_seconds,
+            patience_seconds,
+            target_sl,
+            target_asa,
+            max_occupancy,
+        )
     agents = -(-slots // concurrency)
-    given = evaluate_staffing(agents * concurrency, traffic, aht_seconds, answer_seconds)
+    if patience_seconds is None:
+        given = evaluate_staffing(agents * concurrency, traffic, aht_seconds, answer_seconds)
+    else:
+        given = evaluate_erlang_a(
+            agents * concurrency, traffic, aht_seconds, answer_seconds, patience_seconds
+        )
     return IntervalStaffing(
         agents.astype(np.int64),
         given.expected_service_level,

@@ -1,4 +1,4 @@
-"""The service a roster is expected to deliver: Erlang figures at the heads it schedules."""
+"""The service a roster is expected to deliver: Erlang C/A figures at the heads it schedules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from wfm.config import ChannelKind, Config
 from wfm.domain import RosterResult
 from wfm.staffing.deferred import evaluate_backlog
 from wfm.staffing.erlang import evaluate_staffing, traffic_erlangs
+from wfm.staffing.erlang_a import evaluate_erlang_a
 
 
 def productive_agents(scheduled: np.ndarray, shrinkage: float) -> np.ndarray:
@@ -60,10 +61,11 @@ def evaluate_coverage(
             continue
         traffic = traffic_erlangs(contacts, aht, interval_seconds)
         answer = channel.service.answer_seconds
-        if channel.kind is ChannelKind.CHAT:
-            result = evaluate_staffing(agents * channel.concurrency, traffic, aht, answer)
+        servers = agents * channel.concurrency if channel.kind is ChannelKind.CHAT else agents
+        if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
+            result = evaluate_erlang_a(servers, traffic, aht, answer, channel.patience_seconds)
         else:
-            result = evaluate_staffing(agents, traffic, aht, answer)
+            result = evaluate_staffing(servers, traffic, aht, answer)
         levels[rows] = result.expected_service_level
     coverage["expected_service_level"] = levels
     return dataclasses.replace(roster, coverage=coverage)
