@@ -49,15 +49,22 @@ def read_frame(path: Path, columns: Sequence[str], producer: str) -> pd.DataFram
 
 
 def read_forecast(out_dir: Path) -> ForecastResult:
+    """forecast.csv plus backtest.csv (the per-fold table `wfm forecast` writes), if present."""
+    from wfm.forecast.backtest import summarise_backtest
+
     frame = read_frame(out_dir / "forecast.csv", FORECAST_COLUMNS, "forecast")
     backtest_path = out_dir / "backtest.csv"
-    backtest = pd.read_csv(backtest_path) if backtest_path.exists() else pd.DataFrame()
+    folds = pd.read_csv(backtest_path) if backtest_path.exists() else pd.DataFrame()
+    if "fold_start" in folds.columns:
+        backtest = summarise_backtest(folds)
+    else:
+        backtest, folds = folds, pd.DataFrame()
     names = (
         dict(zip(backtest.channel, backtest.model, strict=True))
         if {"channel", "model"} <= set(backtest.columns)
         else {}
     )
-    return ForecastResult(frame, backtest, names)
+    return ForecastResult(frame, backtest, names, backtest_folds=folds)
 
 
 def read_requirements(out_dir: Path) -> pd.DataFrame:
