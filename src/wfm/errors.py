@@ -22,8 +22,21 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        prefix = f"{self.field}: " if self.field else ""
-        return f"{where}: {prefix}{self.message}"
+        field = self.field
+        if field is not None and (not field.strip() or field != field.strip()):
+            field = repr(field)  # a key of blanks must still be visible
+        prefix = f"{field}: " if field else ""
+        return _one_line(f"{where}: {prefix}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    """A problem is one line: line breaks quoted from input (U+0085, U+2028…) are escaped."""
+    if len(text.splitlines()) <= 1 and not text.endswith(("\n", "\r")):
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if ch.splitlines() != [ch] else ch
+        for ch in text
+    )
 
 
 class WfmInputError(Exception):
