@@ -219,15 +219,22 @@ def validate(config_path: Path, week: dt.datetime | None) -> None:
     )
 
 
-def _write_frames(out_dir: Path, frames: dict[str, pd.DataFrame], config: Config) -> list[Path]:
+def _write_frames(
+    out_dir: Path,
+    frames: dict[str, pd.DataFrame],
+    timezone: str | None,
+    extra: Callable[[Path], list[Path]] | None = None,
+) -> list[Path]:
+    """Write CSVs (and whatever `extra` adds to the staging folder) into out_dir atomically."""
     from wfm.export import write_atomically
     from wfm.export.csvs import format_for_csv, write_csv
 
     def write(folder: Path) -> list[Path]:
-        return [
-            write_csv(format_for_csv(frame, config.site.timezone), folder / name)
+        paths = [
+            write_csv(format_for_csv(frame, timezone), folder / name)
             for name, frame in frames.items()
         ]
+        return [*paths, *(extra(folder) if extra else [])]
 
     return write_atomically(out_dir, write)
 
@@ -284,8 +291,6 @@ def forecast_command(
     """
     from wfm.config import ForecastConfig, SiteConfig
     from wfm.domain import FORECAST_COLUMNS, Horizon
-    from wfm.export import write_atomically
-    from wfm.export.csvs import format_for_csv, write_csv
     from wfm.forecast import FOLD_COLUMNS, backtest_table, forecast, forecast_history
     from wfm.forecast.plot import forecast_figure
     from wfm.io.inputs import load_history
@@ -325,15 +330,11 @@ def forecast_command(
     }
     figure = forecast_figure(history, result.frame, level, result.model_names)
 
-    def write(folder: Path) -> list[Path]:
-        paths = [
-            write_csv(format_for_csv(frame, timezone), folder / name)
-            for name, frame in frames.items()
-        ]
+    def plot(folder: Path) -> list[Path]:
         figure.savefig(folder / "forecast.png", dpi=110)
-        return [*paths, folder / "forecast.png"]
+        return [folder / "forecast.png"]
 
-    written = write_atomically(out_dir, write)
+    written = _write_frames(out_dir, frames, timezone, plot)
     if show_backtest and not folds.empty:
         click.echo(backtest_table(folds).to_string(index=False))
     for row in result.backtest.itertuples(index=False):
@@ -357,7 +358,7 @@ def staff_command(config_path: Path, out_dir: Path) -> None:
     config = load_config(config_path)
     predicted = read_forecast(out_dir)
     requirements = compute_requirements(predicted.frame, config)
-    _write_frames(out_dir, {"requirements.csv": requirements}, config)
+    _write_frames(out_dir, {"requirements.csv": requirements}, config.site.timezone)
     total = requirements.groupby("channel", sort=False).staff_needed.sum()
     hours = config.planning.interval_minutes / 60
     click.echo(
@@ -384,8 +385,6 @@ def roster_command(
 ) -> None:
     """Roster the team against out/requirements.csv: roster, assignments, coverage, wishes."""
     from wfm.domain import ASSIGNMENT_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS
-    from wfm.export import write_atomically
-    from wfm.export.csvs import format_for_csv, write_csv
     from wfm.io.outputs import RUN_FILE, read_requirements, write_run_facts
     from wfm.roster import make_roster
     from wfm.staffing import evaluate_coverage
@@ -405,14 +404,9 @@ def roster_command(
         "wishes.csv": roster.wishes.loc[:, ["agent_id", "wish", "priority", "granted", "reason"]],
     }
 
-    def write(folder: Path) -> list[Path]:
-        paths = [
-            write_csv(format_for_csv(frame, config.site.timezone), folder / name)
-            for name, frame in frames.items()
-        ]
-        return [*paths, write_run_facts(roster, folder / RUN_FILE)]
-
-    write_atomically(out_dir, write)
+    _write_frames(
+        out_dir, frames, config.site.timezone, lambda f: [write_run_facts(roster, f / RUN_FILE)]
+    )
     click.echo(
         f"Roster {roster.status} (gap {roster.gap:.1%}): {len(roster.shifts)} shifts. "
         f"Wrote roster.csv, assignments.csv, coverage.csv, wishes.csv to {out_dir}/"
