@@ -19,6 +19,7 @@ from wfm.domain import (
     FORECAST_COLUMNS,
     REQUIREMENT_COLUMNS,
     ROSTER_COLUMNS,
+    SIMULATION_COLUMNS,
 )
 from wfm.io.inputs import load_inputs
 
@@ -43,13 +44,16 @@ def test_plan_writes_every_output_with_the_contract_columns(planned: tuple[Path,
         "roster.csv": ROSTER_COLUMNS,
         "assignments.csv": ASSIGNMENT_COLUMNS,
         "coverage.csv": COVERAGE_COLUMNS,
+        "simulation.csv": SIMULATION_COLUMNS,
     }
     for name, columns in expected.items():
         frame = pd.read_csv(out / name)
         assert tuple(frame.columns) == columns, name
         assert len(frame) > 0, name
     assert (out / "roster.xlsx").stat().st_size > 0
-    assert "gap" in (out / "summary.md").read_text(encoding="utf-8").lower()
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "gap" in summary.lower()
+    assert "## Service check (simulation)" in summary
 
 
 def test_planned_week_is_the_monday_after_history(planned: tuple[Path, Path]) -> None:

@@ -20,6 +20,7 @@ from wfm.domain import (
     FORECAST_COLUMNS,
     REQUIREMENT_COLUMNS,
     ROSTER_COLUMNS,
+    SIMULATION_COLUMNS,
     Agent,
     AgentPreferences,
     ForecastResult,
@@ -585,7 +586,7 @@ _FIELDS = dict.fromkeys(
         *("site", "first", "last", "week", "count", "label", "target", "channel", "budget"),
         *("time", "reason", "shift", "days", "window", "name", "length", "paid", "part"),
         *("whole", "status", "gap", "seconds", "minutes", "objective", "bound", "granted"),
-        *("total", "sheet"),
+        *("total", "sheet", "what", "missed"),
     ],
     "x",
 )
@@ -688,3 +689,109 @@ def test_rerun_overwrites_cleanly(tmp_path: Path, config: Config) -> None:
     figures = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row[0]}
     assert figures["Objective"] == 50.0
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+# --- the service check (simulation) in the exports ---------------------------------------
+
+
+def _staffed_assignments(config: Config) -> pd.DataFrame:
+    """Five agents on phone and four on chat every open hour, except nobody on phone at
+    08:00 on day one: the simulation must find that hour wanting, and the queue it leaves."""
+    rows = []
+    for stamp in Horizon(START, 2, 60).intervals():
+        if stamp.hour not in OPEN_HOURS:
+            continue
+        phone = 0 if (stamp.day == 22 and stamp.hour == 8) else 5
+        rows += [(stamp, f"P{i}", "phone") for i in range(phone)]
+        rows += [(stamp, f"C{i}", "chat") for i in range(4)]
+    return pd.DataFrame(rows, columns=list(ASSIGNMENT_COLUMNS))
+
+
+def checked_plan(config: Config) -> PlanResult:
+    from wfm.staffing.simulate import check_roster
+
+    plan = make_plan()
+    assignments = _staffed_assignments(config)
+    check = check_roster(config, assignments, plan.requirements)
+    return replace(plan, roster=replace(plan.roster, assignments=assignments), simulation=check)
+
+
+def test_check_roster_is_reproducible_and_finds_the_empty_hour(config: Config) -> None:
+    plan = checked_plan(config)
+    again = checked_plan(config)
+    assert plan.simulation is not None and again.simulation is not None
+    pd.testing.assert_frame_equal(plan.simulation.intervals, again.simulation.intervals)
+    assert plan.simulation.replications == config.simulation.replications
+    rows = plan.simulation.intervals
+    missed = rows[~rows["meets_target"] & (rows["offered"] > 0)]
+    # the empty hour, and the next one, which inherits its queue (Erlang cannot see that)
+    assert set(zip(missed["interval_start"].astype(str), missed["channel"], strict=True)) == {
+        ("2026-11-22 08:00:00", "phone"),
+        ("2026-11-22 09:00:00", "phone"),
+    }
+    phone = rows[rows["channel"] == "phone"].set_index("interval_start")["service_level"]
+    assert phone[pd.Timestamp("2026-11-22 08:00")] < 0.05
+    assert phone[pd.Timestamp("2026-11-22 08:00")] < phone[pd.Timestamp("2026-11-22 09:00")]
+
+
+def test_summary_markdown_shows_the_simulated_service(tmp_path: Path, config: Config) -> None:
+    plan = checked_plan(config)
+    export_plan(plan, config, tmp_path / "out")
+    text = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "## Service check (simulation)" in text
+    assert "2 interval(s) with contacts miss the target" in text
+    assert plan.simulation is not None
+    phone = plan.simulation.channels.set_index("channel").loc["phone"]
+    line = next(row for row in text.splitlines() if row.startswith("| 热线 (phone)") and "[" in row)
+    assert (
+        report.ci_text(
+            phone["service_level"], phone["service_level_low"], phone["service_level_high"]
+        )
+        in line
+    )
+    assert "2 of 12" in line  # missed of the intervals with contacts
+    worst = text.split("### Simulated intervals furthest below target", 1)[1]
+    assert worst.splitlines()[4].startswith("| Sun 2026-11-22 08:00 | phone |")
+
+
+def test_simulation_csv_and_workbook_carry_the_check(tmp_path: Path, config: Config) -> None:
+    plan = checked_plan(config)
+    assert plan.simulation is not None
+    export_plan(plan, config, tmp_path / "out")
+    frame = pd.read_csv(tmp_path / "out" / "simulation.csv")
+    assert tuple(frame.columns) == SIMULATION_COLUMNS
+    assert len(frame) == len(plan.simulation.intervals)
+
+    book = openpyxl.load_workbook(tmp_path / "out" / "roster.xlsx")
+    sheet = book["Coverage phone"]
+    assert [c.value for c in sheet[4]][1:6] == [*xlsx_fields(), "Simulated SL"]
+    simulated = plan.simulation.intervals.set_index(["interval_start", "channel"])
+    for r, hour in enumerate(OPEN_HOURS, start=5):
+        for d, date in enumerate(GRID_DAYS.values()):
+            want = simulated.at[(pd.Timestamp(f"{date} {hour:02d}:00"), "phone"), "service_level"]
+            assert sheet.cell(r, 2 + 5 * d + 4).value == pytest.approx(want)
+    rules = {
+        str(rng.sqref): [r.operator for r in rng.rules] for rng in sheet.conditional_formatting
+    }
+    assert rules["F5:F10"] == ["lessThan"]  # simulated SL below target, orange too
+
+    summary = book["Summary"]
+    cells = [c for row in summary.iter_rows() for c in row if c.value is not None]
+    assert "Service check (simulation)" in [c.value for c in cells]
+    header = next(c for c in cells if c.value == "Simulated SL")  # the per-channel table
+    phone_row = next(
+        r for r in range(header.row + 1, header.row + 4) if summary.cell(r, 1).value == "phone"
+    )
+    got = summary.cell(phone_row, header.column).value
+    assert got == pytest.approx(
+        plan.simulation.channels.set_index("channel").at["phone", "service_level"]
+    )
+
+
+def test_unsimulated_plan_says_so_and_writes_no_simulation_csv(
+    tmp_path: Path, config: Config
+) -> None:
+    export_plan(make_plan(), config, tmp_path / "out")
+    assert not (tmp_path / "out" / "simulation.csv").exists()
+    text = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "Not simulated (simulation.enabled is false in the config)." in text

@@ -136,6 +136,7 @@ class _WfmGroup(click.Group):
         "erlang": ("wfm.cli_staffing", "erlang_command"),
         "simulate": ("wfm.cli_staffing", "simulate_command"),
         "prefs": ("wfm.cli_prefs", "prefs"),
+        "estimate": ("wfm.cli_estimate", "estimate_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -424,16 +425,25 @@ def export_command(config_path: Path, out_dir: Path, week: dt.datetime | None) -
     from wfm.export import export_plan
     from wfm.io.outputs import read_forecast, read_requirements, read_roster
     from wfm.plan import describe_inputs
+    from wfm.staffing.simulate import check_roster
 
     inputs = _load(config_path, week.date() if week else None)
+    config = inputs.config
+    requirements = read_requirements(out_dir)
+    roster = read_roster(out_dir, inputs.agents, config)
     result = PlanResult(
         horizon=inputs.horizon,
         forecast=read_forecast(out_dir),
-        requirements=read_requirements(out_dir),
-        roster=read_roster(out_dir, inputs.agents, inputs.config),
+        requirements=requirements,
+        roster=roster,
         agents=inputs.agents,
         inputs=describe_inputs(inputs),
         preferences=dict(inputs.preferences),
+        simulation=(
+            check_roster(config, roster.assignments, requirements)
+            if config.simulation.enabled
+            else None
+        ),
     )
     written = export_plan(result, inputs.config, out_dir)
     click.echo(f"Wrote {len(written)} files to {out_dir}/")

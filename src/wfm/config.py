@@ -47,8 +47,9 @@ class ChannelConfig(Frozen):
     aht_seconds: float = Field(gt=0, description="average handling time when history has none")
     hours: str | dict[str, str | list[str]] = Field(
         "08:00-21:00",
-        description="opening hours: 'HH:MM-HH:MM' every day, or per weekday "
-        "(mon..sun, 'default'); a day may have several windows or be 'closed'",
+        description="opening hours: 'HH:MM-HH:MM' every day (up to 24:00 = midnight), or per "
+        "weekday (mon..sun, 'default'); a day may have several windows or be 'closed'; "
+        "'learn' reads them off the recent weeks of history (wfm.opening)",
     )
     service: ServiceTarget = ServiceTarget()
     max_occupancy: float = Field(0.85, gt=0, le=1)
@@ -69,7 +70,8 @@ class ChannelConfig(Frozen):
     @field_validator("hours")
     @classmethod
     def _check_hours(cls, value: str | dict[str, str | list[str]]) -> Any:
-        opening_hours(value)
+        if value != LEARN_HOURS:
+            opening_hours(value)
         return value
 
     @model_validator(mode="after")
@@ -92,8 +94,21 @@ class ChannelConfig(Frozen):
         return opening_hours(self.hours)
 
 
+LEARN_HOURS = "learn"  # `hours: learn`: wfm.opening.resolve_learned_hours fills them in
+
+
 def opening_hours(spec: str | dict[str, str | list[str]]) -> dict[int, list[tuple[int, int]]]:
-    """Normalise an opening-hours spec to weekday -> sorted, non-overlapping windows."""
+    """Normalise an opening-hours spec to weekday -> sorted, non-overlapping windows.
+
+    Windows are 'HH:MM-HH:MM' with the end after the start; '24:00' ends a window at midnight.
+    `learn` is not a spec but a request: it must be resolved from history first, and asking
+    for its windows is an error rather than a silently closed channel.
+    """
+    if spec == LEARN_HOURS:
+        raise ValueError(
+            "opening hours 'learn' have not been learned yet: call "
+            "wfm.opening.resolve_learned_hours(config, history) before using the channel's hours"
+        )
 
     def windows(value: str | list[str]) -> list[tuple[int, int]]:
         items = [value] if isinstance(value, str) else list(value)
@@ -398,6 +413,19 @@ class SolverConfig(Frozen):
     )
 
 
+class SimulationConfig(Frozen):
+    """The service check of `wfm plan`: the roster played against simulated contacts."""
+
+    enabled: bool = Field(True, description="simulate the roster after solving it")
+    replications: int = Field(20, ge=2, le=1000, description="independent simulated weeks")
+    handle_time: Literal["exponential", "lognormal"] = "exponential"
+    handle_cv: float = Field(
+        1.0, gt=0, description="lognormal handle times: standard deviation / mean"
+    )
+    seed: int = 1
+    confidence: float = Field(0.95, gt=0, lt=1, description="of the service-level intervals")
+
+
 class Config(Frozen):
     site: SiteConfig = SiteConfig()
     planning: PlanningConfig = PlanningConfig()
@@ -412,6 +440,7 @@ class Config(Frozen):
     wishes: WishPolicy = WishPolicy()
     fairness: FairnessRules = FairnessRules()
     solver: SolverConfig = SolverConfig()
+    simulation: SimulationConfig = SimulationConfig()
     history: str = Field("data/history.csv", description="relative to the config's folder's parent")
     agents: str = "data/agents.yaml"
     preferences: str | None = "data/preferences"

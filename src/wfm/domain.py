@@ -37,6 +37,17 @@ COVERAGE_COLUMNS = (
     "gap",
     "expected_service_level",
 )
+SIMULATION_COLUMNS = (
+    "interval_start",
+    "channel",
+    "offered",
+    "service_level",
+    "service_level_low",
+    "service_level_high",
+    "asa_seconds",
+    "abandon_rate",
+    "meets_target",
+)
 BREAK_ACTIVITY = "break"
 
 
@@ -291,6 +302,23 @@ class RosterResult:
 
 
 @dataclass(frozen=True)
+class ServiceCheck:
+    """The roster played against simulated contacts: the service it really delivers.
+
+    `intervals` has SIMULATION_COLUMNS; `channels` one row per channel over the horizon:
+    channel, offered, service_level(+_low/_high), asa_seconds, abandon_rate, target_sl,
+    intervals_with_contacts, intervals_missed.
+    """
+
+    intervals: pd.DataFrame
+    channels: pd.DataFrame
+    replications: int
+    confidence: float
+    handle_time: str
+    wall_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything one `wfm plan` run produced, ready for export."""
 
@@ -301,3 +329,4 @@ class PlanResult:
     agents: tuple[Agent, ...]
     inputs: dict[str, str] = field(default_factory=dict)  # what the plan was made from
     preferences: dict[str, AgentPreferences] = field(default_factory=dict)  # used, by agent id
+    simulation: ServiceCheck | None = None  # None when the config turns the check off

@@ -1,4 +1,4 @@
-"""The library entry point: inputs -> forecast -> requirements -> roster, as one call.
+"""The library entry point: inputs -> forecast -> requirements -> roster -> service check.
 
     from wfm.io.inputs import load_inputs
     from wfm.plan import plan
@@ -17,6 +17,7 @@ from wfm.forecast import forecast
 from wfm.io.inputs import Inputs
 from wfm.roster import make_roster
 from wfm.staffing import compute_requirements, evaluate_coverage
+from wfm.staffing.simulate import check_roster
 
 Progress = Callable[[str], None]
 
@@ -32,6 +33,10 @@ def plan(inputs: Inputs, progress: Progress | None = None) -> PlanResult:
     roster = make_roster(config, inputs.agents, inputs.preferences, requirements, horizon, progress)
     roster = evaluate_coverage(roster, requirements, config)
     say(f"roster {roster.status}: cost {roster.objective:,.0f}, gap {roster.gap:.1%}")
+    simulation = None
+    if config.simulation.enabled:
+        say(f"checking the roster's service in {config.simulation.replications} simulated weeks")
+        simulation = check_roster(config, roster.assignments, requirements)
     return PlanResult(
         horizon=horizon,
         forecast=predicted,
@@ -40,6 +45,7 @@ def plan(inputs: Inputs, progress: Progress | None = None) -> PlanResult:
         agents=inputs.agents,
         inputs=describe_inputs(inputs),
         preferences=dict(inputs.preferences),
+        simulation=simulation,
     )
 
 

@@ -19,6 +19,7 @@ from wfm.domain import (
     FORECAST_COLUMNS,
     REQUIREMENT_COLUMNS,
     ROSTER_COLUMNS,
+    SIMULATION_COLUMNS,
     PlanResult,
 )
 from wfm.export.report import WISH_COLUMNS, wishes_frame
@@ -83,7 +84,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def write_csvs(plan: PlanResult, directory: Path, timezone: str | None = None) -> list[Path]:
-    """Write the six CSV files of a plan into `directory`; returns their paths."""
+    """Write the CSV files of a plan (six, and simulation.csv when checked); returns paths."""
     roster = plan.roster
     files: list[tuple[str, pd.DataFrame]] = [
         ("forecast.csv", contract_frame(plan.forecast.frame, FORECAST_COLUMNS, "forecast")),
@@ -96,4 +97,7 @@ def write_csvs(plan: PlanResult, directory: Path, timezone: str | None = None) -
         ("coverage.csv", contract_frame(roster.coverage, COVERAGE_COLUMNS, "coverage")),
         ("wishes.csv", contract_frame(wishes_frame(plan), WISH_COLUMNS, "wishes")),
     ]
+    if plan.simulation is not None:
+        check = contract_frame(plan.simulation.intervals, SIMULATION_COLUMNS, "simulation")
+        files.append(("simulation.csv", check))
     return [write_csv(format_for_csv(frame, timezone), directory / name) for name, frame in files]

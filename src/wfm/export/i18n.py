@@ -61,6 +61,33 @@ _TEXT: dict[str, tuple[str, str]] = {
     "naive_wape": ("Seasonal naive WAPE", "季节性朴素法 WAPE"),
     "worst": ("Worst under-staffed intervals ({count} in all)", "缺口最大的时段（共 {count} 个）"),
     "none": ("None", "无"),
+    # the service check (simulation of the roster)
+    "simulated_sl": ("Simulated SL", "模拟服务水平"),
+    "sl_low": ("SL low", "下限"),
+    "sl_high": ("SL high", "上限"),
+    "simulated_asa": ("Simulated ASA (s)", "模拟平均应答（秒）"),
+    "abandoned": ("Abandoned", "放弃率"),
+    "offered": ("Contacts", "进线量"),
+    "missed_intervals": ("Intervals missing target", "未达标时段"),
+    "busy_intervals": ("Intervals with contacts", "有进线的时段"),
+    "service_check": ("Service check (simulation)", "服务水平校验（仿真）"),
+    "service_check_note": (
+        "The roster played against simulated contacts at the forecast rate ({what}); "
+        "{missed} interval(s) with contacts miss the target.",
+        "按预测进线量对排班进行仿真（{what}）；共有 {missed} 个有进线的时段未达标。",
+    ),
+    "service_check_off": (
+        "Not simulated (simulation.enabled is false in the config).",
+        "未仿真（配置中 simulation.enabled 为 false）。",
+    ),
+    "worst_simulated": (
+        "Simulated intervals furthest below target",
+        "仿真服务水平最低的未达标时段",
+    ),
+    "no_simulated_miss": (
+        "Every interval with contacts meets its target in the simulation.",
+        "仿真中所有有进线的时段均达标。",
+    ),
     "interval": ("Interval", "时段"),
     "required": ("Required", "需求"),
     "scheduled": ("Scheduled", "排班"),
@@ -93,9 +120,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{label}：各时段需求与排班人数",
     ),
     "coverage_note": (
-        "Gap = scheduled − required: red where short. Expected SL in orange where below "
-        "the target{target}.",
-        "缺口 = 排班 − 需求：红色为人手不足；预计服务水平低于目标{target}时以橙色显示。",
+        "Gap = scheduled − required: red where short. Expected SL (Erlang) and simulated SL "
+        "in orange where below the target{target}.",
+        "缺口 = 排班 − 需求：红色为人手不足；预计服务水平（Erlang）与模拟服务水平低于目标{target}"
+        "时以橙色显示。",
     ),
     "time": ("Time", "时间"),
     "interval_start": ("Interval start", "时段开始"),

@@ -6,6 +6,7 @@ Markdown summary cannot disagree; both only lay them out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -19,7 +20,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from wfm.config import ChannelKind, Config
+from wfm.config import Config
 from wfm.domain import PlanResult, Wish
 from wfm.export.i18n import Text
 from wfm.timeutil import parse_clock
@@ -45,6 +46,14 @@ class ChannelSummary:
     forecast_model: str | None
     backtest_wape: float
     seasonal_naive_wape: float
+    # the service check (simulation); NaN / 0 when the plan was not simulated
+    simulated_service_level: float = math.nan
+    simulated_low: float = math.nan
+    simulated_high: float = math.nan
+    simulated_asa_seconds: float = math.nan
+    simulated_abandon_rate: float = math.nan
+    simulated_missed: int = 0  # intervals with contacts whose simulated service misses
+    simulated_intervals: int = 0  # intervals with contacts
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,11 @@ class PlanSummary:
     gap: float
     wall_seconds: float
     penalties: dict[str, float]
+    simulated: bool = False
+    simulation_text: str = ""  # replications, confidence, handle-time model
+    simulated_misses: int = 0
+    # interval_start, channel, offered, service_level, low, high, abandon_rate, expected
+    worst_simulated: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def channel_order(plan: PlanResult, config: Config) -> list[str]:
@@ -84,11 +98,15 @@ def channel_order(plan: PlanResult, config: Config) -> list[str]:
 
 
 def service_target(config: Config, channel: str) -> float | None:
-    """The 'share answered in time' goal; deferred channels answer by deadline instead."""
+    """The 'share answered in time' goal: within `answer_seconds` for voice and chat, within
+    `response_minutes` for deferred channels."""
     settings = config.channels.get(channel)
-    if settings is None or settings.kind is ChannelKind.DEFERRED:
-        return None
-    return settings.service.target
+    return None if settings is None else settings.service.target
+
+
+def model_label(description: str | None) -> str:
+    """The model's name without its description, for a table cell ('calendar_glm')."""
+    return (description or "—").split(":", 1)[0]
 
 
 def wishes_frame(plan: PlanResult) -> pd.DataFrame:
@@ -106,11 +124,19 @@ def summarise(plan: PlanResult, config: Config) -> PlanSummary:
     hours_per_interval = plan.horizon.interval_minutes / 60
     backtest = _backtest_by_channel(plan)
 
+    check = plan.simulation
+    simulated = check.channels.set_index("channel") if check is not None else pd.DataFrame()
     channels = []
     for channel in channel_order(plan, config):
         rows = coverage[coverage["channel"] == channel]
         settings = config.channels.get(channel)
         model, wape, naive = backtest.get(channel, (None, math.nan, math.nan))
+
+        def sim(column: str, channel: str = channel) -> float:
+            if channel not in simulated.index:
+                return math.nan
+            return float(simulated.at[channel, column])  # type: ignore[arg-type]
+
         channels.append(
             ChannelSummary(
                 channel=channel,
@@ -124,6 +150,13 @@ def summarise(plan: PlanResult, config: Config) -> PlanSummary:
                 forecast_model=plan.forecast.model_names.get(channel, model),
                 backtest_wape=wape,
                 seasonal_naive_wape=naive,
+                simulated_service_level=sim("service_level"),
+                simulated_low=sim("service_level_low"),
+                simulated_high=sim("service_level_high"),
+                simulated_asa_seconds=sim("asa_seconds"),
+                simulated_abandon_rate=sim("abandon_rate"),
+                simulated_missed=int(np.nan_to_num(sim("intervals_missed"))),
+                simulated_intervals=int(np.nan_to_num(sim("intervals_with_contacts"))),
             )
         )
 
@@ -167,7 +200,37 @@ def summarise(plan: PlanResult, config: Config) -> PlanSummary:
         gap=roster.gap,
         wall_seconds=roster.wall_seconds,
         penalties=dict(roster.penalties),
+        simulated=check is not None,
+        simulation_text=(
+            ""
+            if check is None
+            else f"{check.replications} × {(plan.horizon.days)} days, "
+            f"{check.handle_time} handle times, {check.confidence:.0%} intervals"
+        ),
+        simulated_misses=sum(c.simulated_missed for c in channels),
+        worst_simulated=_worst_simulated(plan),
     )
+
+
+def _worst_simulated(plan: PlanResult) -> pd.DataFrame:
+    """The simulated intervals furthest below target, worst service first, with the
+    service level the Erlang formulas expected for the same roster beside them."""
+    columns = ["interval_start", "channel", "offered", "service_level", "service_level_low"]
+    columns += ["service_level_high", "abandon_rate", "expected_service_level"]
+    if plan.simulation is None:
+        return pd.DataFrame(columns=columns)
+    rows = plan.simulation.intervals
+    missed = rows[~rows["meets_target"].astype(bool) & (rows["offered"] > 0)]
+    expected = plan.roster.coverage.loc[:, ["interval_start", "channel", "expected_service_level"]]
+    missed = missed.assign(interval_start=pd.to_datetime(missed["interval_start"])).merge(
+        expected.assign(interval_start=pd.to_datetime(expected["interval_start"])),
+        on=["interval_start", "channel"],
+        how="left",
+    )
+    ordered = missed.sort_values(
+        ["service_level", "interval_start", "channel"], kind="stable"
+    ).head(WORST_INTERVALS_SHOWN)
+    return ordered.loc[:, columns].reset_index(drop=True)
 
 
 def _coverage_share(rows: pd.DataFrame) -> float:
@@ -444,13 +507,15 @@ def render_summary_markdown(
                     c.understaffed_intervals,
                     percent(c.expected_service_level),
                     percent(c.service_target, 0),
-                    c.forecast_model or "—",
+                    model_label(c.forecast_model),
                     percent(c.backtest_wape),
                     percent(c.seasonal_naive_wape),
                 ]
                 for c in s.channels
             ],
         ),
+        "",
+        *_service_check_markdown(s, t),
         "",
         f"## {t('worst', count=s.understaffed_intervals)}",
         "",
@@ -503,6 +568,73 @@ def render_summary_markdown(
         lines += ["", f"## {t('md_made_from')}", ""]
         lines += [f"- {t.input_key(key)}: {_cell(value)}" for key, value in plan.inputs.items()]
     return "\n".join(lines) + "\n"
+
+
+def ci_text(level: float, low: float, high: float) -> str:
+    """'93.1 % [91.8–94.3]': a simulated share with its confidence interval."""
+    if math.isnan(low) or math.isnan(high):
+        return percent(level)
+    return f"{percent(level)} [{low * 100:.1f}–{high * 100:.1f}]"
+
+
+def _service_check_markdown(s: PlanSummary, t: Text) -> list[str]:
+    """What the simulation says the roster delivers, beside what the formulas expected."""
+    lines = [f"## {t('service_check')}", ""]
+    if not s.simulated:
+        return [*lines, t("service_check_off")]
+    lines += [t("service_check_note", what=s.simulation_text, missed=s.simulated_misses), ""]
+    lines += _table(
+        [
+            t("channel"),
+            t("expected_sl"),
+            t("simulated_sl"),
+            t("sl_target"),
+            t("simulated_asa"),
+            t("abandoned"),
+            t("missed_intervals"),
+        ],
+        [
+            [
+                c.label if c.label == c.channel else f"{c.label} ({c.channel})",
+                percent(c.expected_service_level),
+                ci_text(c.simulated_service_level, c.simulated_low, c.simulated_high),
+                percent(c.service_target, 0),
+                number(c.simulated_asa_seconds),
+                percent(c.simulated_abandon_rate),
+                t("md_of", part=c.simulated_missed, whole=c.simulated_intervals),
+            ]
+            for c in s.channels
+            if c.simulated_intervals
+        ],
+    )
+    lines += ["", f"### {t('worst_simulated')}", ""]
+    if s.worst_simulated.empty:
+        return [*lines, t("no_simulated_miss")]
+    return lines + _table(
+        [
+            t("interval"),
+            t("channel"),
+            t("offered"),
+            t("expected_sl"),
+            t("simulated_sl"),
+            t("abandoned"),
+        ],
+        [
+            [
+                t.interval(r["interval_start"]),
+                r["channel"],
+                number(float(r["offered"])),
+                percent(float(r["expected_service_level"])),
+                ci_text(
+                    float(r["service_level"]),
+                    float(r["service_level_low"]),
+                    float(r["service_level_high"]),
+                ),
+                percent(float(r["abandon_rate"])),
+            ]
+            for r in s.worst_simulated.to_dict("records")
+        ],
+    )
 
 
 def _denied_wishes(plan: PlanResult, t: Text) -> list[str]:

@@ -306,6 +306,8 @@ def _summary_sheet(book: Workbook, s: PlanSummary, formats: _Formats, t: Text) -
         ],
     )
 
+    row = _service_check_block(sheet, row + 1, s, formats, t)
+
     row += 1
     sheet.write_string(row, 0, t("worst", count=s.understaffed_intervals), formats.section)
     if s.worst_intervals.empty:
@@ -346,6 +348,71 @@ def _summary_sheet(book: Workbook, s: PlanSummary, formats: _Formats, t: Text) -
         )
     sheet.set_portrait()
     sheet.fit_to_pages(1, 0)
+
+
+def _service_check_block(
+    sheet: Worksheet, row: int, s: PlanSummary, formats: _Formats, t: Text
+) -> int:
+    """The simulation's verdict per channel and its worst intervals; returns the next row."""
+    sheet.write_string(row, 0, t("service_check"), formats.section)
+    if not s.simulated:
+        sheet.write_string(row + 1, 0, t("service_check_off"))
+        return row + 2
+    note = t("service_check_note", what=s.simulation_text, missed=s.simulated_misses)
+    sheet.write_string(row + 1, 0, note, formats.note)
+    row = _table(
+        sheet,
+        row + 2,
+        [
+            t("channel"),
+            t("expected_sl"),
+            t("simulated_sl"),
+            t("sl_low"),
+            t("sl_high"),
+            t("sl_target"),
+            t("simulated_asa"),
+            t("abandoned"),
+            t("missed_intervals"),
+            t("busy_intervals"),
+        ],
+        [
+            [
+                c.channel,
+                c.expected_service_level,
+                c.simulated_service_level,
+                c.simulated_low,
+                c.simulated_high,
+                c.service_target,
+                c.simulated_asa_seconds,
+                c.simulated_abandon_rate,
+                c.simulated_missed,
+                c.simulated_intervals,
+            ]
+            for c in s.channels
+            if c.simulated_intervals
+        ],
+        formats,
+        [None, *[formats.percent] * 5, formats.decimal, formats.percent, formats.integer,
+         formats.integer],
+    )  # fmt: skip
+    row += 1
+    sheet.write_string(row, 0, t("worst_simulated"), formats.section)
+    if s.worst_simulated.empty:
+        sheet.write_string(row + 1, 0, t("no_simulated_miss"))
+        return row + 2
+    return _table(
+        sheet,
+        row + 1,
+        [t("interval"), t("channel"), t("offered"), t("expected_sl"), t("simulated_sl"),
+         t("sl_low"), t("sl_high"), t("abandoned")],
+        [
+            [t.interval(r.interval_start), r.channel, r.offered, r.expected_service_level,
+             r.service_level, r.service_level_low, r.service_level_high, r.abandon_rate]
+            for r in s.worst_simulated.itertuples(index=False)
+        ],
+        formats,
+        [None, None, formats.decimal, *[formats.percent] * 5],
+    )  # fmt: skip
 
 
 # --- Roster -----------------------------------------------------------------------------
@@ -458,7 +525,7 @@ def _coverage_sheet(
     channel: str,
     name: str,
 ) -> None:
-    """Time of day × day with required, scheduled, gap and expected SL, and a chart.
+    """Time of day × day with required, scheduled, gap, expected and simulated SL, a chart.
 
     Times when the channel needs and has nobody on any day (the night) are left out. The
     chart reads a week-long timeline under it: a line needs its points in one range.
@@ -466,6 +533,24 @@ def _coverage_sheet(
     sheet = book.add_worksheet(name)
     rows = plan.roster.coverage[plan.roster.coverage["channel"] == channel]
     rows = rows.assign(interval_start=pd.to_datetime(rows["interval_start"]))
+    keys: tuple[str, ...] = COVERAGE_FIELD_KEYS
+    columns = ["required", "scheduled", "gap", "expected_service_level"]
+    if plan.simulation is not None:
+        simulated = plan.simulation.intervals
+        simulated = simulated[simulated["channel"] == channel]
+        rows = rows.merge(
+            pd.DataFrame(
+                {
+                    "interval_start": pd.to_datetime(simulated["interval_start"]),
+                    "simulated_service_level": simulated["service_level"].to_numpy(),
+                }
+            ),
+            on="interval_start",
+            how="left",
+        )
+        keys = (*keys, "simulated_sl")
+        columns.append("simulated_service_level")
+    width = len(keys)
     busy = rows[(rows["required"] > 0) | (rows["scheduled"] > 0)]
     stamps = sorted(busy["interval_start"].unique())
     times = sorted({pd.Timestamp(s).time() for s in stamps})
@@ -474,6 +559,12 @@ def _coverage_sheet(
     settings = config.channels.get(channel)
     label = (settings.label if settings else None) or channel
     target = service_target(config, channel)
+    cell_formats = [formats.integer, formats.integer, formats.integer, formats.percent]
+    cell_formats += [formats.percent] * (width - 4)
+
+    def put_values(row: int, col: int, stamp: pd.Timestamp) -> None:
+        for k, (column, fmt) in enumerate(zip(columns, cell_formats, strict=True)):
+            _put(sheet, row, col + k, _number(by_stamp.at[stamp, column]), fmt)
 
     sheet.write_string(0, 0, t("coverage_title", label=f"{label} ({channel})"), formats.title)
     shown_target = f" ({percent(target, 0)})" if target is not None else ""
@@ -481,9 +572,9 @@ def _coverage_sheet(
     top = 2  # header rows 2 and 3, data from row 4
     sheet.merge_range(top, 0, top + 1, 0, t("time"), formats.header)
     for d, day in enumerate(dates):
-        col = 1 + 4 * d
-        sheet.merge_range(top, col, top, col + 3, t.day_header(day), formats.group)
-        for k, key in enumerate(COVERAGE_FIELD_KEYS):
+        col = 1 + width * d
+        sheet.merge_range(top, col, top, col + width - 1, t.day_header(day), formats.group)
+        for k, key in enumerate(keys):
             sheet.write_string(top + 1, col + k, t(key), formats.header)
     first = top + 2
     for i, time in enumerate(times):
@@ -491,48 +582,42 @@ def _coverage_sheet(
         sheet.write_string(row, 0, time.strftime("%H:%M"), formats.label)
         for d, day in enumerate(dates):
             stamp = pd.Timestamp(dt.datetime.combine(day, time))
-            if stamp not in by_stamp.index:
-                continue
-            values = by_stamp.loc[stamp]
-            col = 1 + 4 * d
-            _put(sheet, row, col, _number(values["required"]), formats.integer)
-            _put(sheet, row, col + 1, _number(values["scheduled"]), formats.integer)
-            _put(sheet, row, col + 2, _number(values["gap"]), formats.integer)
-            _put(sheet, row, col + 3, _number(values["expected_service_level"]), formats.percent)
+            if stamp in by_stamp.index:
+                put_values(row, 1 + width * d, stamp)
     last = first + max(len(times), 1) - 1
     for d in range(len(dates)):
-        col = 1 + 4 * d
-        _colour_gap_and_level(sheet, first, last, col + 2, col + 3, target, formats)
+        col = 1 + width * d
+        _colour_gap_and_level(
+            sheet, first, last, col + 2, range(col + 3, col + width), target, formats
+        )
 
     # The chart sits under the grid; the week-long timeline it reads sits under the chart,
     # so the sheet prints one grid wide.
     chart_top = last + 2
     timeline_top = chart_top + CHART_ROWS + 1
     sheet.write_string(timeline_top, 0, t("timeline"), formats.section)
-    header = [t("interval_start"), *(t(k) for k in COVERAGE_FIELD_KEYS)]
+    header = [t("interval_start"), *(t(k) for k in keys)]
     for j, text in enumerate(header):
         sheet.write_string(timeline_top + 1, j, text, formats.header)
     timeline_first = timeline_top + 2
     for i, stamp in enumerate(stamps):
-        values = by_stamp.loc[pd.Timestamp(stamp)]
         row = timeline_first + i
         sheet.write_datetime(row, 0, pd.Timestamp(stamp).to_pydatetime(), formats.stamp)
-        _put(sheet, row, 1, _number(values["required"]), formats.integer)
-        _put(sheet, row, 2, _number(values["scheduled"]), formats.integer)
-        _put(sheet, row, 3, _number(values["gap"]), formats.integer)
-        _put(sheet, row, 4, _number(values["expected_service_level"]), formats.percent)
+        put_values(row, 1, pd.Timestamp(stamp))
     timeline_last = timeline_first + max(len(stamps), 1) - 1
-    _colour_gap_and_level(sheet, timeline_first, timeline_last, 3, 4, target, formats)
+    _colour_gap_and_level(
+        sheet, timeline_first, timeline_last, 3, range(4, 1 + width), target, formats
+    )
 
     sheet.freeze_panes(first, 1)
     sheet.set_row(top + 1, 30)  # room for two-line field names
     sheet.set_row(timeline_top + 1, 30)
     sheet.set_column(0, 0, TIME_COLUMN_WIDTH)
-    sheet.set_column(1, 4 * len(dates), DAY_COLUMN_WIDTH)
+    sheet.set_column(1, width * len(dates), DAY_COLUMN_WIDTH)
     if stamps:
         per_day = max(1, math.ceil(len(stamps) / max(len(dates), 1)))
         chart = _coverage_chart(book, name, channel, timeline_first, timeline_last, per_day, t)
-        grid_pixels = _pixels(TIME_COLUMN_WIDTH) + 4 * len(dates) * _pixels(DAY_COLUMN_WIDTH)
+        grid_pixels = _pixels(TIME_COLUMN_WIDTH) + width * len(dates) * _pixels(DAY_COLUMN_WIDTH)
         chart.set_size({"width": min(max(grid_pixels - 20, 600), 2000), "height": 360})
         sheet.insert_chart(chart_top, 0, chart, {"x_offset": 10})
     _print_wide(sheet, first)
@@ -548,7 +633,7 @@ def _colour_gap_and_level(
     first: int,
     last: int,
     gap_col: int,
-    level_col: int,
+    level_cols: range,
     target: float | None,
     formats: _Formats,
 ) -> None:
@@ -560,7 +645,7 @@ def _colour_gap_and_level(
         first, gap_col, last, gap_col,
         {"type": "cell", "criteria": ">", "value": 0, "format": formats.over},
     )  # fmt: skip
-    if target is not None:
+    for level_col in level_cols if target is not None else range(0):
         sheet.conditional_format(
             first, level_col, last, level_col,
             {"type": "cell", "criteria": "<", "value": target, "format": formats.below_target},

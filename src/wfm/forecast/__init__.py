@@ -5,8 +5,10 @@ Per channel: put the history on the model grid (finer history is summed to the p
 interval; coarser history is modelled at its own resolution and each forecast is split evenly
 over the open planning intervals inside it) and keep the open intervals that were observed (a
 missing day stays missing, never zero). Then a rolling-origin backtest forecasts each of the
-last weeks with every candidate model — the two baselines, MSTL, the calendar regression with
-and without month-turn and catch-up features, and a combination — from the data before it;
+last weeks (starting on the planning week's weekday) with every candidate model — the two
+baselines, MSTL, the calendar regression with and without month-turn and catch-up features,
+and a combination — from the data before it, or as many weeks before it as the planning week
+lies beyond the end of history;
 the model with the lowest WAPE over the last `selection_weeks` weeks forecasts the planning
 week, with an 80% interval calibrated on its own errors in those weeks (see backtest.py).
 Closed intervals are exactly 0. No file I/O here.
@@ -82,6 +84,7 @@ __all__ = [
     "backtest_table",
     "forecast",
     "forecast_history",
+    "lead_weeks",
     "next_week",
     "summarise_backtest",
 ]
@@ -336,10 +339,13 @@ def _forecast_channel(
         design = CalendarDesign.learn(train, calendar, minutes, origin)
         return design.matrix(train), design.matrix(test)
 
+    lead = lead_weeks(pd.DatetimeIndex(y.index), horizon)
     starts = fold_starts(
         pd.DatetimeIndex(y.index),
         calendar.open_weekdays,
         settings.backtest_weeks + settings.selection_weeks,
+        first_weekday=horizon.start.weekday(),
+        lead_weeks=lead,
     )
     weeks = held_out_weeks(
         y,
@@ -350,6 +356,7 @@ def _forecast_channel(
         settings.history_weeks,
         deadline=time.monotonic() + budget_seconds,
         progress=progress,
+        lead_weeks=lead,
     )
     folds = _fold_rows(channel.name, weeks, settings, allowed)
     selection = select(weeks[-settings.selection_weeks :], allowed, settings.prediction_level)
@@ -377,6 +384,18 @@ def _forecast_channel(
         summary=summary,
         description=_describe(selection, model, design),
     )
+
+
+def lead_weeks(observed: pd.DatetimeIndex, horizon: Horizon) -> int:
+    """Whole weeks between the end of history and the planning week (0 for the next week).
+
+    History that ends in July for a plan of September leaves a gap the backtest must imitate:
+    a model judged on next-week forecasts may extrapolate a trend five weeks too far.
+    """
+    if not len(observed):
+        return 0
+    first_unseen = pd.Timestamp(observed.max()).normalize() + pd.Timedelta(days=1)
+    return max(0, (pd.Timestamp(horizon.start) - first_unseen).days // 7)
 
 
 def _models_to_compute(allowed: list[str], with_baselines: bool) -> list[str]:

@@ -1,11 +1,13 @@
 """Rolling-origin backtest, model selection and interval calibration — the same for every model.
 
-Each held-out week imitates real use: every candidate is fitted on all observed intervals
-before the week's Monday 00:00 and forecasts the week's observed open intervals (days absent
-from history are closed and not scored). WAPE (sum |error| / sum actual) is the headline: it
-weighs the busy intervals that drive staffing and stays defined when an interval has no
-contacts. MASE divides the mean absolute error by the in-sample seasonal-naive one; bias is
-(sum forecast − sum actual) / sum actual, positive when the model over-forecasts.
+Each held-out week imitates real use: weeks start on the planning week's weekday, and every
+candidate is fitted on all observed intervals before the week's first day 00:00 — or as many
+weeks before it as the plan lies beyond the end of history — and forecasts the week's observed
+open intervals (days absent from history are closed and not scored). WAPE (sum |error| /
+sum actual) is the headline: it weighs the busy intervals that drive staffing and stays
+defined when an interval has no contacts. MASE divides the mean absolute error by the
+in-sample seasonal-naive one; bias is (sum forecast − sum actual) / sum actual, positive
+when the model over-forecasts.
 
 Selection never looks at the week it is scored on: the model used for a week is the one with
 the lowest mean WAPE over the `selection_weeks` held-out weeks before it, and its 80% interval
@@ -114,22 +116,32 @@ class Selection:
     calendar_model: str  # the best calendar regression: the combination's first member
 
 
-def fold_starts(index: pd.DatetimeIndex, weekdays: frozenset[int], weeks: int) -> list:
-    """Mondays of the last `weeks` whole weeks inside the observed series, oldest first.
+def fold_starts(
+    index: pd.DatetimeIndex,
+    weekdays: frozenset[int],
+    weeks: int,
+    first_weekday: int = 0,
+    lead_weeks: int = 0,
+) -> list[pd.Timestamp]:
+    """First days of the last `weeks` whole weeks inside the observed series, oldest first.
 
-    A week counts once the history reaches its last working day (a centre closed at weekends
-    has its last week complete on Friday); weeks without enough training before them are
-    left out.
+    Weeks start on `first_weekday` (0 = Monday … 6 = Sunday), the weekday the planning
+    horizon starts on, so a Sunday–Thursday centre is scored on its own weeks. A week counts
+    once the history reaches its last working day (a centre closed at weekends has its last
+    week complete on Friday); weeks without `MIN_TRAINING_WEEKS` of training before them —
+    `lead_weeks` earlier, see `held_out_weeks` — are left out.
     """
     if weeks <= 0 or not len(index):
         return []
     last_day = pd.Timestamp(index.max()).normalize()
-    monday = last_day - pd.Timedelta(days=last_day.day_of_week)
-    later = [monday + pd.Timedelta(days=d) for d in range(last_day.day_of_week + 1, 7)]
+    first = last_day - pd.Timedelta(days=(last_day.day_of_week - first_weekday) % 7)
+    later = [last_day + pd.Timedelta(days=d) for d in range(1, 7 - (last_day - first).days)]
     if any(day.day_of_week in weekdays for day in later):
-        monday -= pd.Timedelta(weeks=1)
-    earliest = pd.Timestamp(index.min()).normalize() + pd.Timedelta(weeks=MIN_TRAINING_WEEKS)
-    starts = [monday - pd.Timedelta(weeks=k) for k in range(weeks)]
+        first -= pd.Timedelta(weeks=1)
+    earliest = pd.Timestamp(index.min()).normalize() + pd.Timedelta(
+        weeks=MIN_TRAINING_WEEKS + lead_weeks
+    )
+    starts = [first - pd.Timedelta(weeks=k) for k in range(weeks)]
     return sorted(start for start in starts if start >= earliest)
 
 
@@ -146,12 +158,17 @@ def held_out_weeks(
     history_weeks: int | None = None,
     deadline: float | None = None,
     progress: Callable[[str], None] | None = None,
+    lead_weeks: int = 0,
 ) -> list[HeldOutWeek]:
     """Forecast each week starting at `starts` with every model in `models`.
 
     Weeks are done latest first, so when `deadline` (time.monotonic) passes, the earliest
     weeks are the ones dropped. 'combination' in `models` is the mean of the best calendar
     regression so far and MSTL, computed from their forecasts without another fit.
+
+    `lead_weeks` imitates a plan made that many weeks before its week (history ending in
+    July, planning September): each week is forecast from the data before `lead_weeks` weeks
+    ahead of it, so selection and intervals are judged at the lead the plan will really have.
     """
     base = [m for m in models if m in _FACTORIES]
     done: list[HeldOutWeek] = []
@@ -162,7 +179,7 @@ def held_out_weeks(
             break
         if progress:
             progress(f"backtest week {number}/{len(starts)} ({start:%Y-%m-%d})")
-        week = _forecast_week(y, start, design_for, base, history_weeks)
+        week = _forecast_week(y, start, design_for, base, history_weeks, lead_weeks)
         if week is not None:
             done.append(week)
     done.reverse()
@@ -177,8 +194,9 @@ def _forecast_week(
     design_for: DesignFor,
     models: Sequence[str],
     history_weeks: int | None,
+    lead_weeks: int = 0,
 ) -> HeldOutWeek | None:
-    train = last_weeks(y[y.index < start], history_weeks)
+    train = last_weeks(y[y.index < start - pd.Timedelta(weeks=lead_weeks)], history_weeks)
     test = y[(y.index >= start) & (y.index < start + pd.Timedelta(weeks=1))]
     if train.empty or test.empty:
         return None

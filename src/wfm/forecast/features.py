@@ -29,6 +29,10 @@ DAYS_PER_YEAR = 365.25
 # the first three of the next. Pay days and statements move contact volume the same way.
 MONTH_TURN_OFFSETS = (-1, 1, 2, 3)
 OPTIONAL_FEATURES = ("month_turn", "catch_up")
+# A fitted slope is carried at most this far past the last training day; beyond it the level
+# stays where the slope took it. A plan weeks after the end of history (July history, a
+# September plan) would otherwise ride a short-run slope for a month and more.
+TREND_EXTRAPOLATION_WEEKS = 1
 
 
 def history_step_minutes(times: pd.Series) -> int:
@@ -187,13 +191,15 @@ class CalendarDesign:
     with enough history, a level step and slope for the last quarter (the cells and calendar
     effects learn from all the history, the level follows the recent quarter); yearly Fourier
     terms; a public-holiday dummy; one dummy per (event, day offset); month-turn dummies; and a
-    catch-up dummy for the first open day after a closure. Calendar columns only appear if the
-    training data saw them — an effect that was never observed cannot be estimated.
+    catch-up dummy for the first open day after a closure. Trends run at most
+    `TREND_EXTRAPOLATION_WEEKS` past the training data, then stay flat. Calendar columns only
+    appear if the training data saw them — an effect never observed cannot be estimated.
     """
 
     slot_minutes: int
     cells: tuple[int, ...]
     origin: pd.Timestamp
+    trend_until: pd.Timestamp  # the trend columns are held flat after this time
     trend: bool
     recent: bool
     yearly_terms: int
@@ -223,6 +229,7 @@ class CalendarDesign:
             slot_minutes=minutes,
             cells=tuple(int(c) for c in np.unique(cell_codes(index, minutes))),
             origin=origin,
+            trend_until=last.normalize() + pd.Timedelta(days=1, weeks=TREND_EXTRAPOLATION_WEEKS),
             trend=span_days >= TREND_MIN_DAYS,
             recent=(knot - first).days >= TREND_MIN_DAYS and bool((index >= knot).any()),
             yearly_terms=YEARLY_TERMS if span_days >= YEARLY_MIN_DAYS else 0,
@@ -266,7 +273,10 @@ class CalendarDesign:
         position = np.full(7 * MINUTES_PER_DAY // self.slot_minutes, -1, dtype=np.int64)
         position[cells] = np.arange(len(cells))
         blocks: list[np.ndarray] = [self._cell_block(codes, cells, position)]
-        weeks = np.asarray((index - self.origin) / pd.Timedelta(weeks=1), dtype=float)
+        until = (self.trend_until - self.origin) / pd.Timedelta(weeks=1)
+        weeks = np.minimum(
+            np.asarray((index - self.origin) / pd.Timedelta(weeks=1), dtype=float), until
+        )
         if self.trend:
             blocks.append(weeks[:, None])
         if self.recent:

@@ -24,9 +24,11 @@ from pydantic import ValidationError
 from wfm.config import Config
 from wfm.domain import Agent, AgentPreferences, Horizon
 from wfm.errors import Problem, WfmInputError
+from wfm.io.calls import is_call_file, load_call_history
 from wfm.io.config_file import load_config, project_root
 from wfm.io.preferences import load_preferences
 from wfm.io.yamlpos import load_yaml, problems_from_validation
+from wfm.opening import resolve_learned_hours
 
 __all__ = ["Inputs", "load_agents", "load_history", "load_inputs", "load_preferences"]
 
@@ -46,8 +48,17 @@ class Inputs:
     notices: tuple[str, ...] = field(default_factory=tuple)  # worth knowing, not errors
 
 
-def load_history(path: Path, channels: Sequence[str]) -> pd.DataFrame:
-    """`timestamp,channel,contacts[,aht_seconds]` -> frame sorted by channel and time."""
+def load_history(
+    path: Path, channels: Sequence[str], *, interval_minutes: int = 60
+) -> pd.DataFrame:
+    """`timestamp,channel,contacts[,aht_seconds]` -> frame sorted by channel and time.
+
+    A call-level file (header with `arrival`, see wfm.io.calls) is counted per open interval
+    of `interval_minutes` instead; with no `channels` its call types, lower-cased, are the
+    channels.
+    """
+    if is_call_file(path):
+        return load_call_history(path, channels or None, interval_minutes).frame
     problems: list[Problem] = []
     name = str(path)
     try:
@@ -301,8 +312,20 @@ def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
     root = project_root(config_path)
     problems: list[Problem] = []
     history = agents = None
+    history_notes: tuple[str, ...] = ()
+    history_path = root / config.history
     try:
-        history = load_history(root / config.history, list(config.channels))
+        if is_call_file(history_path):  # call records: counted per interval, with notes
+            counted = load_call_history(
+                history_path, list(config.channels), config.planning.interval_minutes
+            )
+            history, history_notes = counted.frame, counted.notes
+        else:
+            history = load_history(
+                history_path,
+                list(config.channels),
+                interval_minutes=config.planning.interval_minutes,
+            )
     except WfmInputError as exc:
         problems.extend(exc.problems)
     try:
@@ -312,12 +335,14 @@ def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
     if history is None or agents is None:
         raise WfmInputError(problems)
     horizon = planning_horizon(config, history)
-    notices = history_notices(history, horizon, str(root / config.history))
+    notices = [*history_notes, *history_notices(history, horizon, str(history_path))]
     missing = [c for c in config.channels if c not in set(history.channel)]
     if missing:
         raise WfmInputError(
-            [Problem(str(root / config.history), f"no history for channel(s) {', '.join(missing)}")]
+            [Problem(str(history_path), f"no history for channel(s) {', '.join(missing)}")]
         )
+    config, learned = resolve_learned_hours(config, history, source=str(history_path))
+    notices.extend(learned)
     preferences: dict[str, AgentPreferences] = {}
     if config.preferences:
         preferences, pref_notices = load_preferences(

@@ -19,7 +19,12 @@ from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import ChannelConfig, ChannelKind, Config
 from wfm.domain import FORECAST_COLUMNS, REQUIREMENT_COLUMNS
 from wfm.staffing.chat import chat_requirements
-from wfm.staffing.deferred import backlog_requirements, evaluate_backlog
+from wfm.staffing.deferred import (
+    backlog_requirements,
+    deferred_requirements,
+    evaluate_backlog,
+    evaluate_deferred,
+)
 from wfm.staffing.erlang import (
     IntervalStaffing,
     agents_needed,
@@ -56,6 +61,8 @@ __all__ = [
     "erlang_a_requirements",
     "erlang_c",
     "evaluate_backlog",
+    "evaluate_deferred",
+    "deferred_requirements",
     "evaluate_erlang_a",
     "evaluate_coverage",
     "evaluate_staffing",
@@ -154,13 +161,14 @@ def _channel_requirements(
             )
         if channel.response_minutes is None:  # ChannelConfig refuses this; keeps mypy sure
             raise ValueError("a deferred channel needs response_minutes")
-        return backlog_requirements(
+        return deferred_requirements(
             contacts,
             aht,
             is_open,
             interval_seconds,
             channel.response_minutes * 60.0,
             channel.max_occupancy,
+            channel.service.target,
         )
 
     traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)

@@ -23,6 +23,16 @@ treats email the same way):
   its deadline; because every due time inside the interval is among those checked, cumulative
   completed work never falls behind cumulative due work.
 
+Random arrivals: the fluid model is exact when a goal spans many intervals (the randomness of
+many items averages out) and optimistic when it is short: 24 posts an hour of 5 minutes each
+with a 15-minute goal are 2 agents of work, which the fluid model clears with 2 agents at
+100%, while in truth the queue of a fully loaded team grows without bound. `deferred_
+requirements` therefore adds a queueing floor when the channel has a service target (the
+share answered within the goal): Erlang C at T = the goal, for the work arriving over the
+goal's window (open time, from the interval on), each agent working at `max_occupancy`;
+`evaluate_deferred` reports the lower of the two service levels. Over a window of a day the
+floor is about the day's mean work, at most one agent above what the fluid model asks.
+
 `evaluate_backlog` replays any staffing through the same fluid queue and reports, per interval
 of arrival: the share of items answered within the goal (1.0 when staffed by
 `backlog_requirements`), and the mean delay from arrival to the answer in wall-clock seconds
@@ -41,7 +51,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from wfm.staffing.erlang import FloatArray, IntArray, IntervalStaffing
+from wfm.staffing.erlang import (
+    FloatArray,
+    IntArray,
+    IntervalStaffing,
+    agents_needed,
+    evaluate_staffing,
+)
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -155,6 +171,118 @@ def backlog_requirements(
     agents_all = np.zeros(line.work.shape, dtype=np.int64)
     agents_all[line.open_positions] = agents_open
     return _evaluate(line, agents_all, goal, max_occupancy)
+
+
+def deferred_requirements(
+    contacts: npt.ArrayLike,
+    aht_seconds: npt.ArrayLike,
+    is_open: npt.ArrayLike,
+    interval_seconds: float,
+    response_seconds: float,
+    max_occupancy: float = 1.0,
+    target_sl: float | None = None,
+) -> IntervalStaffing:
+    """The backlog model's agents, raised to the queueing floor for `target_sl` (module doc)."""
+    fluid = backlog_requirements(
+        contacts, aht_seconds, is_open, interval_seconds, response_seconds, max_occupancy
+    )
+    if target_sl is None:
+        return fluid
+    opened = np.broadcast_to(np.asarray(is_open, dtype=bool), fluid.agents_needed.shape)
+    traffic, handle = _window_load(
+        contacts, aht_seconds, opened, interval_seconds, response_seconds, max_occupancy
+    )
+    floor = agents_needed(traffic, handle, response_seconds, target_sl)
+    agents = np.where(opened, np.maximum(fluid.agents_needed, floor), 0)
+    return evaluate_deferred(
+        agents,
+        contacts,
+        aht_seconds,
+        opened,
+        interval_seconds,
+        response_seconds,
+        max_occupancy,
+        target_sl,
+    )
+
+
+def evaluate_deferred(
+    agents: npt.ArrayLike,
+    contacts: npt.ArrayLike,
+    aht_seconds: npt.ArrayLike,
+    is_open: npt.ArrayLike,
+    interval_seconds: float,
+    response_seconds: float,
+    max_occupancy: float = 1.0,
+    target_sl: float | None = None,
+) -> IntervalStaffing:
+    """Service of a staffing: the backlog model's, capped by the queueing view when there is
+    a target. The queueing view averages agents and work over the goal's window."""
+    fluid = evaluate_backlog(
+        agents, contacts, aht_seconds, is_open, interval_seconds, response_seconds, max_occupancy
+    )
+    if target_sl is None:
+        return fluid
+    opened = np.broadcast_to(np.asarray(is_open, dtype=bool), fluid.agents_needed.shape)
+    traffic, handle = _window_load(
+        contacts, aht_seconds, opened, interval_seconds, response_seconds, max_occupancy
+    )
+    heads = _window_mean(
+        fluid.agents_needed.astype(float), opened, interval_seconds, response_seconds
+    )
+    queue = evaluate_staffing(
+        np.floor(heads + 1e-9).astype(np.int64), traffic, handle, response_seconds
+    )
+    checked = opened & (traffic > 0)
+    return IntervalStaffing(
+        fluid.agents_needed,
+        np.where(checked, np.minimum(fluid.expected_service_level, queue.expected_service_level),
+                 fluid.expected_service_level),
+        np.where(checked, np.maximum(fluid.expected_asa_seconds, queue.expected_asa_seconds),
+                 fluid.expected_asa_seconds),
+        fluid.occupancy,
+    )  # fmt: skip
+
+
+def _window_load(
+    contacts: npt.ArrayLike,
+    aht_seconds: npt.ArrayLike,
+    opened: npt.NDArray[np.bool_],
+    interval_seconds: float,
+    response_seconds: float,
+    max_occupancy: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Traffic (Erlangs of stretched work) and mean stretched handle time over each open
+    interval's goal window; closed intervals get none."""
+    count = np.broadcast_to(np.asarray(contacts, dtype=float), opened.shape)
+    aht = np.broadcast_to(np.asarray(aht_seconds, dtype=float), opened.shape)
+    work = np.where(opened, count * aht, 0.0) / max_occupancy
+    items = np.where(opened, count, 0.0)
+    mean_work = _window_mean(work, opened, interval_seconds, response_seconds)
+    mean_items = _window_mean(items, opened, interval_seconds, response_seconds)
+    handle = np.divide(
+        mean_work, mean_items, out=np.broadcast_to(aht / max_occupancy, opened.shape).copy(),
+        where=mean_items > 0,
+    )  # fmt: skip
+    return mean_work / interval_seconds, handle
+
+
+def _window_mean(
+    values: FloatArray,
+    opened: npt.NDArray[np.bool_],
+    interval_seconds: float,
+    response_seconds: float,
+) -> FloatArray:
+    """Mean of `values` over each open interval and the open intervals after it that the
+    response goal spans (ceil(goal / interval) of them, fewer at the end); 0 when closed."""
+    width = max(1, math.ceil(response_seconds / interval_seconds - 1e-9))
+    positions = np.flatnonzero(opened)
+    series = values[positions]
+    sums = np.concatenate(([0.0], np.cumsum(series)))
+    ends = np.minimum(np.arange(series.size) + width, series.size)
+    result = np.zeros(values.shape)
+    result[positions] = (sums[ends] - sums[: series.size]) / (ends - np.arange(series.size))
+    return result
 
 
 def evaluate_backlog(

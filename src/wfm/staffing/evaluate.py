@@ -11,7 +11,7 @@ import pandas as pd
 from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import ChannelKind, Config
 from wfm.domain import RosterResult
-from wfm.staffing.deferred import evaluate_backlog
+from wfm.staffing.deferred import evaluate_deferred
 from wfm.staffing.erlang import evaluate_staffing, traffic_erlangs
 from wfm.staffing.erlang_a import evaluate_erlang_a
 
@@ -47,7 +47,7 @@ def evaluate_coverage(
             full = requirements[requirements.channel == name].sort_values("interval_start")
             heads = pd.Series(agents, index=part.interval_start.to_numpy())
             on_roster = heads.reindex(full.interval_start.to_numpy()).fillna(0).to_numpy()
-            result = evaluate_backlog(
+            result = evaluate_deferred(
                 on_roster.astype(np.int64),
                 full.contacts.to_numpy(dtype=float),
                 full.aht_seconds.fillna(channel.aht_seconds).to_numpy(dtype=float),
@@ -55,6 +55,7 @@ def evaluate_coverage(
                 interval_seconds,
                 channel.response_minutes * 60.0,
                 channel.max_occupancy,
+                channel.service.target,
             )
             by_time = pd.Series(result.expected_service_level, index=full.interval_start.to_numpy())
             levels[rows] = by_time.reindex(part.interval_start.to_numpy()).to_numpy()

@@ -62,7 +62,7 @@ from scipy import stats
 
 from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import ChannelKind, Config
-from wfm.domain import BREAK_ACTIVITY
+from wfm.domain import BREAK_ACTIVITY, SIMULATION_COLUMNS, ServiceCheck
 from wfm.errors import Problem, WfmInputError
 from wfm.staffing.erlang import FloatArray, IntArray
 from wfm.staffing.evaluate import productive_agents
@@ -71,17 +71,6 @@ BoolArray = npt.NDArray[np.bool_]
 HandleTimeModel = Literal["exponential", "lognormal"]
 QueueKind = Literal["realtime", "deferred"]
 
-SIMULATION_COLUMNS = (
-    "interval_start",
-    "channel",
-    "offered",
-    "service_level",
-    "service_level_low",
-    "service_level_high",
-    "asa_seconds",
-    "abandon_rate",
-    "meets_target",
-)
 
 
 @dataclass(frozen=True)
@@ -337,6 +326,36 @@ def build_simulation(
     if not result:
         raise WfmInputError([Problem(label, "no contacts for any configured channel")])
     return SimulationProblem(starts, length, tuple(result), tuple(notes))
+
+
+def check_roster(
+    config: Config, assignments: pd.DataFrame, requirements: pd.DataFrame
+) -> ServiceCheck:
+    """The service check of a plan: the roster against Poisson contacts at the forecast rate.
+
+    Uses the config's `simulation` settings (replications, seed, handle-time model) and each
+    channel's patience; the contacts and handle times per interval are the requirements'.
+    """
+    settings = config.simulation
+    problem = build_simulation(config, assignments, demand=requirements)
+    result = simulate(
+        problem,
+        SimulationSettings(
+            replications=settings.replications,
+            seed=settings.seed,
+            handle_time=settings.handle_time,
+            handle_cv=settings.handle_cv,
+            confidence=settings.confidence,
+        ),
+    )
+    return ServiceCheck(
+        intervals=result.frame.loc[:, list(SIMULATION_COLUMNS)],
+        channels=result.channels,
+        replications=settings.replications,
+        confidence=settings.confidence,
+        handle_time=settings.handle_time,
+        wall_seconds=result.wall_seconds,
+    )
 
 
 def _slot(stamps: pd.DatetimeIndex, first: pd.Timestamp, length: float) -> IntArray:
