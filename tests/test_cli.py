@@ -272,3 +272,19 @@ def test_agents_can_come_from_csv(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--config", str(config_path)])
     assert result.exit_code == 2
     assert "agents.csv:8:" in result.output and "'fax'" in result.output
+
+
+def test_the_default_week_starts_on_the_sites_first_weekday() -> None:
+    from wfm.config import Config
+    from wfm.io.inputs import planning_horizon
+
+    history = pd.DataFrame({"interval_start": pd.to_datetime(["2026-11-19 10:00"])})  # Thursday
+    base = yaml.safe_load((Path(__file__).parents[1] / "configs" / "wfm.yaml").read_text("utf-8"))
+    config = Config.model_validate(base)
+    assert planning_horizon(config, history).start == dt.date(2026, 11, 23)  # Monday
+    base["site"]["week_starts_on"] = "sun"
+    sunday = Config.model_validate(base)
+    assert planning_horizon(sunday, history).start == dt.date(2026, 11, 22)
+    history = pd.DataFrame({"interval_start": pd.to_datetime(["2026-11-22 10:00"])})  # Sunday
+    assert planning_horizon(sunday, history).start == dt.date(2026, 11, 29)
+

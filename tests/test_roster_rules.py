@@ -395,6 +395,24 @@ def test_max_weekends():
     assert len(solve(config, team, need, without="max_weekends")) == 4
 
 
+def test_max_weekends_follow_the_sites_weekend():
+    # An Israeli site: the weekend is Friday and Saturday (days 4-5 and 11-12 from Monday);
+    # Saturday-Sunday work counts as one weekend only there, not two half weekends.
+    config = tiny_config(
+        site={"country": None, "weekend": ["fri", "sat"]},
+        planning={"days": 14},
+        contracts=_flex(max_weekends=1),
+    )
+    team = agents(("a1", ("phone",)))
+    need = _every_day(days=(4, 5, 11, 12))
+    days = _days_worked(solve(config, team, need))
+    assert len({d // 7 for d in days}) == 1 and len(days) == 2
+    assert len(solve(config, team, need, without="max_weekends")) == 4
+    # Sunday is a weekday there: Sunday work is not limited
+    sundays = _every_day(days=(6, 13))
+    assert len(_days_worked(solve(config, team, sundays))) == 2
+
+
 def test_max_shifts_per_type():
     config = tiny_config(planning={"days": 7}, contracts=_flex(max_shifts={"late": 2}))
     team = agents(("a1", ("phone",)))

@@ -471,3 +471,54 @@ def test_deferred_staffing_meets_its_goal_under_random_arrivals() -> None:
     expected = float(np.mean(floored.expected_service_level))
     assert floored_sim.service_level >= expected - 0.05  # what the plan says, roughly
     assert floored.agents_needed.sum() > fluid.agents_needed.sum()
+
+
+def test_simulate_command_replays_call_records(project: tuple[Path, Path]) -> None:
+    """Real calls: their own handle times, a drawn one for the caller who hung up, phantom
+    records ignored, call types matched to channels ignoring case."""
+    config_path, out = project
+    calls = out.parent / "calls.csv"
+    calls.write_text(
+        "arrival,service_type,queue_seconds,outcome,service_seconds\n"
+        "2026-11-23 08:00:00,PHONE,0,answered,600\n"
+        "2026-11-23 08:00:10,phone,5,abandoned,\n"
+        "2026-11-23 08:00:20,Phone,3,other,\n",
+        encoding="utf-8",
+    )
+    args = ("--config", str(config_path), "--out", str(out), "--arrivals", str(calls))
+    result = _simulate_cli(*args, "--quiet")
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out / "simulation.csv")
+    assert written.offered.sum() == 2.0
+    calls.write_text(
+        "arrival,channel,queue_seconds,outcome,service_seconds\n"
+        "2026-11-23 08:00:00,phone,0,hung up,\n"
+        "2026-11-23 08:00:05,phone,-3,answered,20\n",
+        encoding="utf-8",
+    )
+    bad = _simulate_cli(*args)
+    assert bad.exit_code == 2
+    assert "calls.csv:2" in bad.output and "outcome" in bad.output
+    assert "calls.csv:3" in bad.output and "queue_seconds" in bad.output
+
+
+def test_trace_replay_uses_each_calls_own_handle_time() -> None:
+    """One agent; a 600 s call, then one with no recorded handle time: the second waits
+    exactly what remains of the first, whatever is drawn for itself."""
+    from wfm.staffing.simulate import replicate
+
+    phone = ChannelSimulation(
+        name="phone",
+        kind="realtime",
+        servers=np.array([1]),
+        is_open=np.array([True]),
+        aht_seconds=np.array([600.0]),
+        answer_seconds=20.0,
+        target_sl=0.8,
+        arrival_seconds=np.array([0.0, 10.0]),
+        handle_seconds=np.array([600.0, np.nan]),
+    )
+    problem = SimulationProblem(pd.DatetimeIndex(["2026-11-23 08:00"]), 3600.0, (phone,))
+    tally = replicate(problem, SimulationSettings(), np.random.default_rng(3))
+    assert tally.answered[0, 0] == 2
+    assert tally.wait_sum[0, 0] == pytest.approx(590.0)

@@ -21,6 +21,7 @@ from wfm.io.preferences import (
     check_preferences,
     closest_match,
     render_template,
+    week_start_problem,
     write_template,
 )
 
@@ -28,7 +29,8 @@ template_week_option = click.option(
     "--week",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="The Monday of the week the file is for (default: a standing preference).",
+    help="The first day of the week the file is for (site.week_starts_on; default: a "
+    "standing preference).",
 )
 
 
@@ -115,17 +117,9 @@ def template(
         hint = f" (did you mean {close}?)" if close else ""
         raise WfmInputError([Problem(str(agents_path), f"unknown agent '{agent_id}'{hint}")])
     day = week.date() if week else None
-    if day is not None and day.weekday() != 0 and day != config.planning.week_start:
-        monday = day - dt.timedelta(days=day.weekday())
-        raise WfmInputError(
-            [
-                Problem(
-                    "--week",
-                    f"{day.isoformat()} is a {day:%A}; give the Monday the week starts on "
-                    f"(did you mean {monday.isoformat()}?)",
-                )
-            ]
-        )
+    problem = week_start_problem(day, config) if day is not None else None
+    if problem:
+        raise WfmInputError([Problem("--week", problem)])
     if to_stdout:
         click.echo(render_template(agent, config, day), nl=False)
         return

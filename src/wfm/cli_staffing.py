@@ -378,12 +378,16 @@ def _without_patience(problem: Any) -> Any:
 
 
 def _read_arrivals(path: Path, channels: list[str]) -> pd.DataFrame:
-    """Per-interval counts (the history format) or one row per contact, checked and located."""
+    """Per-interval counts (the history format), call records (wfm.io.calls: arrival,
+    channel[,queue_seconds,outcome,service_seconds]) or one row per contact, checked."""
+    from wfm.io.calls import is_call_file, load_calls
     from wfm.io.inputs import load_history
 
     name = str(path)
     if not path.exists():
         raise WfmInputError([Problem(name, "file not found")])
+    if is_call_file(path):
+        return load_calls(path, channels).frame
     try:
         header = pd.read_csv(path, nrows=0).columns.str.strip().tolist()
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

@@ -317,11 +317,44 @@ class SiteConfig(Frozen):
     country: str | None = Field("CN", description="public holidays from the `holidays` package")
     subdivision: str | None = None
     closed_on_holidays: bool = False
+    week_starts_on: str = Field(
+        "mon",
+        description="first day of the planning week (mon..sun; e.g. sun in Israel): the default "
+        "planning week and preference files' weeks start on it",
+    )
+    weekend: list[str] = Field(
+        default_factory=lambda: ["sat", "sun"],
+        description="weekend days (e.g. [fri, sat] in Israel): max_weekends, the even share of "
+        "weekend shifts and the agents' weekend counts use them",
+    )
+
+    @field_validator("week_starts_on")
+    @classmethod
+    def _check_week_start(cls, value: str) -> str:
+        parse_weekday(value)
+        return value
+
+    @field_validator("weekend")
+    @classmethod
+    def _check_weekend(cls, value: list[str]) -> list[str]:
+        for day in value:
+            parse_weekday(day)
+        return value
+
+    @property
+    def first_weekday(self) -> int:
+        """0 = Monday … 6 = Sunday."""
+        return parse_weekday(self.week_starts_on)
+
+    @property
+    def weekend_days(self) -> frozenset[int]:
+        return frozenset(parse_weekday(day) for day in self.weekend)
 
 
 class PlanningConfig(Frozen):
     week_start: dt.date | None = Field(
-        None, description="first day planned; default: the Monday after the last history day"
+        None, description="first day planned; default: the first `site.week_starts_on` day after "
+        "the last history day"
     )
     days: int = Field(7, ge=1, le=400)
     interval_minutes: Literal[15, 30, 60] = 60

@@ -189,7 +189,9 @@ class AgentPreferences(_Frozen):
     """The contents of one `data/preferences/<agent_id>.yaml` file."""
 
     agent_id: str
-    week: dt.date | None = Field(None, description="the Monday of the week; absent = standing")
+    week: dt.date | None = Field(
+        None, description="the first day of the week (site.week_starts_on); absent = standing"
+    )
     wishes: tuple[Wish, ...] = ()
     unavailable: tuple[Unavailability, ...] = ()
 

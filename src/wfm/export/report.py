@@ -354,7 +354,9 @@ def wish_table(plan: PlanResult, t: Text) -> pd.DataFrame:
     return table.drop(columns="order")
 
 
-def agent_table(plan: PlanResult, t: Text | None = None) -> pd.DataFrame:
+def agent_table(
+    plan: PlanResult, t: Text | None = None, weekend: frozenset[int] = frozenset({5, 6})
+) -> pd.DataFrame:
     """Per-agent load and wish outcome: what a planner checks for fairness."""
     t = t or Text()
     shifts = plan.roster.shifts
@@ -376,7 +378,7 @@ def agent_table(plan: PlanResult, t: Text | None = None) -> pd.DataFrame:
                 "contract": agent.contract if agent else "",
                 "paid_hours": float(own["paid_minutes"].sum()) / 60,
                 "shifts": len(own),
-                "weekend_shifts": int(sum(_as_date(d).weekday() >= 5 for d in own["date"])),
+                "weekend_shifts": int(sum(_as_date(d).weekday() in weekend for d in own["date"])),
                 "evening_shifts": int(
                     sum(
                         _ends_in_evening(s, e)

@@ -697,7 +697,7 @@ def _agents_sheet(
     book: Workbook, plan: PlanResult, config: Config, formats: _Formats, t: Text
 ) -> None:
     sheet = book.add_worksheet(t("sheet.agents"))
-    table = agent_table(plan, t)
+    table = agent_table(plan, t, config.site.weekend_days)
     header = [
         t("id"),
         t("name"),

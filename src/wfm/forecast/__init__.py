@@ -184,10 +184,14 @@ def forecast_history(
     return _forecast_channels(channels, horizon, settings or ForecastConfig(), progress)
 
 
-def next_week(history: pd.DataFrame, interval_minutes: int = 60, days: int = 7) -> Horizon:
-    """The planning horizon right after the history: from the Monday after its last day."""
+def next_week(
+    history: pd.DataFrame, interval_minutes: int = 60, days: int = 7, first_weekday: int = 0
+) -> Horizon:
+    """The planning horizon right after the history: from the first `first_weekday`
+    (0 = Monday … 6 = Sunday) after its last day."""
     last = pd.Timestamp(history["interval_start"].max()).date()
-    return Horizon(last + dt.timedelta(days=7 - last.weekday()), days, interval_minutes)
+    ahead = 7 - (last.weekday() - first_weekday) % 7
+    return Horizon(last + dt.timedelta(days=ahead), days, interval_minutes)
 
 
 def _check_history(history: pd.DataFrame) -> None:

@@ -353,9 +353,9 @@ def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
 
 
 def planning_horizon(config: Config, history: pd.DataFrame) -> Horizon:
-    """The configured week, or the Monday after the last day of history."""
+    """The configured week, or the week that starts (site.week_starts_on) after the history."""
     start = config.planning.week_start
     if start is None:
         last = history.interval_start.max().date()
-        start = last + dt.timedelta(days=7 - last.weekday())
+        start = last + dt.timedelta(days=7 - (last.weekday() - config.site.first_weekday) % 7)
     return Horizon(start, config.planning.days, config.planning.interval_minutes)

@@ -567,13 +567,9 @@ def _check_week(doc: _Document, data: dict, config: Config) -> dt.date | None:
             "week, or leave 'week' out for a standing preference",
         )
         return None
-    if week.weekday() != 0 and week != config.planning.week_start:
-        monday = week - dt.timedelta(days=week.weekday())
-        doc.add(
-            loc,
-            f"{week.isoformat()} is a {week:%A}; give the Monday the week starts on "
-            f"(did you mean {monday.isoformat()}?)",
-        )
+    problem = week_start_problem(week, config)
+    if problem:
+        doc.add(loc, problem)
         return None
     return week
 
@@ -1067,3 +1063,15 @@ def write_template(
         if os.path.exists(staging):
             os.unlink(staging)
     return path
+
+
+def week_start_problem(week: dt.date, config: Config) -> str | None:
+    """Why `week` is not the first day of a planning week (site.week_starts_on), or None."""
+    first = config.site.first_weekday
+    if week.weekday() == first or week == config.planning.week_start:
+        return None
+    start = week - dt.timedelta(days=(week.weekday() - first) % 7)
+    return (
+        f"{week.isoformat()} is a {week:%A}; give the {start:%A} the week starts on "
+        f"(did you mean {start.isoformat()}?)"
+    )

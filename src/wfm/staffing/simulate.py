@@ -195,6 +195,10 @@ def build_simulation(
         if missing:
             raise WfmInputError([Problem(what, f"missing column(s) {', '.join(missing)}", 1)])
 
+    if call_level and "outcome" in contacts_frame.columns:
+        # phantom records ("other": virtual calls to be ignored) are no contacts
+        phantom = contacts_frame["outcome"].astype(str).str.lower().eq("other")
+        contacts_frame = contacts_frame.loc[~phantom.to_numpy()]
     problems: list[Problem] = []
     channels = list(config.channels)
     activity = assignments["activity"].astype(str)
@@ -215,7 +219,7 @@ def build_simulation(
             Problem(
                 label,
                 f"unknown channel '{wanted.iloc[row]}'; configured: {', '.join(channels)}",
-                int(row) + 2,
+                _line(contacts_frame, int(row)),
                 field="channel",
             )
         )
@@ -285,10 +289,20 @@ def build_simulation(
             moments = np.asarray((stamps[rows] - first) / pd.Timedelta(seconds=1), dtype=float)
             order = np.argsort(moments, kind="stable")
             moments = moments[order]
-            if "handle_seconds" in part.columns:
-                given = pd.to_numeric(part["handle_seconds"], errors="coerce").to_numpy(float)
-                given = np.where(np.isfinite(given) & (given > 0), given, channel.aht_seconds)
-                handle = given[order]
+            handle_column = next(
+                (c for c in ("handle_seconds", "service_seconds") if c in part.columns), None
+            )
+            if handle_column is not None:
+                # a call's own handle time where known; NaN (abandoned, not recorded) is drawn
+                # from the handle-time model around the interval's mean of the known ones
+                given = pd.to_numeric(part[handle_column], errors="coerce").to_numpy(float)
+                given = np.where(np.isfinite(given) & (given > 0), given, np.nan)[order]
+                handle = given
+                slot = np.minimum((moments // length).astype(np.int64), size - 1)
+                known = np.isfinite(given)
+                total = np.bincount(slot[known], weights=given[known], minlength=size)
+                count = np.bincount(slot[known], minlength=size)
+                aht = np.where(count > 0, total / np.maximum(count, 1), channel.aht_seconds)
         else:
             k = _slot(stamps[rows], first, length)
             counts = part["contacts"].to_numpy(dtype=float)
@@ -358,6 +372,13 @@ def check_roster(
     )
 
 
+def _line(frame: pd.DataFrame, row: int) -> int:
+    """The file line of a frame's row: its label + 2 when the frame was read with a range
+    index (header on line 1), else its position + 2."""
+    label = frame.index[row]
+    return int(label) + 2 if isinstance(label, (int, np.integer)) else row + 2
+
+
 def _slot(stamps: pd.DatetimeIndex, first: pd.Timestamp, length: float) -> IntArray:
     return np.asarray((stamps - first) // pd.Timedelta(seconds=length), dtype=np.int64)
 
@@ -421,7 +442,10 @@ def _simulate_channel(
         interval = np.minimum((arrivals // length).astype(np.int64), size - 1)
         given = channel.handle_seconds
     mean_handle = channel.aht_seconds[interval]
-    handles = given if given is not None else _handle_times(mean_handle, settings, rng)
+    handles = _handle_times(mean_handle, settings, rng) if given is None else given
+    if given is not None and np.isnan(given).any():
+        missing = np.isnan(given)
+        handles = np.where(missing, _handle_times(mean_handle, settings, rng), given)
     handles = handles / channel.work_factor
     deferred = channel.kind == "deferred"
     if deferred or math.isinf(channel.patience_seconds):

@@ -40,7 +40,11 @@ def add_even_undesirable_shifts(problem: RosterProblem, v: RosterVars) -> Penalt
         return []
     families = set(rules.undesirable_families)
     weekend = (
-        {day for day, date in enumerate(problem.horizon.dates) if date.weekday() >= 5}
+        {
+            day
+            for day, date in enumerate(problem.horizon.dates)
+            if date.weekday() in problem.config.site.weekend_days
+        }
         if rules.weekends_undesirable
         else set()
     )

@@ -59,13 +59,17 @@ def add_min_consecutive_days_off(problem: RosterProblem, v: RosterVars) -> Penal
 
 
 def weekends(problem: RosterProblem) -> list[list[int]]:
-    """Day indices of each weekend in the horizon (a Saturday and the Sunday after it)."""
+    """Day indices of each weekend in the horizon: each run of consecutive weekend days
+    (site.weekend: Saturday and Sunday by default, Friday and Saturday in Israel)."""
+    weekend = problem.config.site.weekend_days
     found: list[list[int]] = []
     for day, date in enumerate(problem.horizon.dates):
-        if date.weekday() == 5 or (date.weekday() == 6 and (not found or found[-1][-1] != day - 1)):
-            found.append([day])
-        elif date.weekday() == 6:
+        if date.weekday() not in weekend:
+            continue
+        if found and found[-1][-1] == day - 1 and len(found[-1]) < len(weekend):
             found[-1].append(day)
+        else:
+            found.append([day])
     return found
 
 
