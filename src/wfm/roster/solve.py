@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,8 @@ from wfm.domain import (
 )
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.hint import greedy_roster
+from wfm.roster.lns import improve_roster
+from wfm.roster.lpbound import lp_bound
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, ShiftOption, WishTerm
 from wfm.timeutil import format_clock
@@ -63,10 +67,20 @@ def solver_parameters(settings: SolverConfig) -> cp_model.CpSolver:
     return solver
 
 
+# After the search, the LP bound (computed beside it) gets what is left of the wall limit,
+# and at least this long.
+LP_MIN_SECONDS = 1.0
+
 # Deterministic time per second of time limit. Measured on the demo (2 shared cores), one
 # unit of deterministic time took about 5 s of wall time, so 0.15 keeps the budget under the
 # wall limit on slow machines while using most of it.
 DETERMINISTIC_SHARE = 0.15
+# Deterministic time per second of time limit for the neighbourhood search that follows a
+# search ending short of optimality (wfm.roster.lns).
+# The search stops on the deterministic budget alone (so the roster does not depend on the
+# machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
+LNS_SHARE = 0.15
+LNS_CEILING = 1.5
 
 
 def solve_roster(
@@ -75,8 +89,12 @@ def solve_roster(
     """Build and solve the model; raise WfmInputError naming the rules when none can hold."""
     started = time.perf_counter()
     v = build_model(problem)
-    add_complete_hint(v, greedy_roster(problem), settings)
+    fallback = add_complete_hint(v, greedy_roster(problem), settings)
     solver = solver_parameters(settings)
+    # The LP bound runs beside the search: CP-SAT releases the GIL, and a deterministic
+    # search uses one core, leaving the other to HiGHS.
+    lp_pool = ThreadPoolExecutor(max_workers=1)
+    lp_future = lp_pool.submit(lp_bound, v.model, settings.time_limit_seconds)
     if progress:
         progress(
             f"roster: {len(problem.agents)} agents, {len(v.x):,} shift choices, "
@@ -85,25 +103,56 @@ def solve_roster(
         status = solver.solve(v.model, _Reporter(progress))
     else:
         status = solver.solve(v.model)
+    bound = solver.best_objective_bound  # the fallback's own bound is of its fixed copy
+    if status == cp_model.UNKNOWN and fallback is not None:
+        # no better roster in time, but the verified greedy one holds every rule: start there
+        solver, status = fallback, cp_model.FEASIBLE
+        if progress:
+            progress("roster: the search found nothing in time; improving the greedy roster")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
+    if status == cp_model.FEASIBLE and settings.deterministic:
+        solver = improve_roster(
+            problem,
+            v,
+            solver,
+            settings,
+            budget=settings.time_limit_seconds * LNS_SHARE,
+            deadline=started + settings.time_limit_seconds * LNS_CEILING,
+            progress=progress,
+        )
     result = read_solution(problem, v, solver)
+    if status != cp_model.OPTIMAL:
+        # CP-SAT's own bound moves slowly on large rosters; the LP relaxation proves more
+        left = settings.time_limit_seconds - (time.perf_counter() - started)
+        try:
+            relaxed = lp_future.result(timeout=max(left, LP_MIN_SECONDS))
+        except FutureTimeout:
+            relaxed = None
+        if relaxed is not None and relaxed > bound:
+            bound = min(relaxed, solver.objective_value)
+            if progress:
+                progress(f"roster: the LP relaxation proves cost >= {bound / OBJECTIVE_UNIT:,.0f}")
+    lp_pool.shutdown(wait=False, cancel_futures=True)
     wall = time.perf_counter() - started
     return RosterResult(
         status=solver.status_name(status),
         objective=solver.objective_value / OBJECTIVE_UNIT,
-        best_bound=solver.best_objective_bound / OBJECTIVE_UNIT,
+        best_bound=bound / OBJECTIVE_UNIT,
         wall_seconds=wall,
         **result,
     )
 
 
-def add_complete_hint(v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig) -> bool:
+def add_complete_hint(
+    v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
+) -> cp_model.CpSolver | None:
     """Hint every variable, not only the shifts: solve a copy with the greedy shifts fixed.
 
     A full assignment lets CP-SAT start from a feasible roster at once; with the shifts alone it
-    may still spend its budget finding breaks and channel splits. Returns False (and hints
-    nothing) when the greedy roster breaks a rule only the solver could see.
+    may still spend its budget finding breaks and channel splits. Returns the solved copy (a
+    complete roster to fall back on), or None (hinting the shifts only) when the greedy roster
+    breaks a rule only the solver could see.
     """
     trial = v.model.clone()
     for key, var in v.x.items():
@@ -116,12 +165,12 @@ def add_complete_hint(v: RosterVars, shifts: set[tuple[int, int]], settings: Sol
     if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for key, var in v.x.items():
             v.model.add_hint(var, key in shifts)
-        return False
+        return None
     v.model.clear_hints()
     for index in range(len(v.model.proto.variables)):
         var = v.model.get_int_var_from_proto_index(index)
         v.model.add_hint(var, solver.value(trial.get_int_var_from_proto_index(index)))
-    return True
+    return solver
 
 
 def explain_infeasible(
