@@ -424,8 +424,7 @@ def export_command(config_path: Path, out_dir: Path, week: dt.datetime | None) -
     from wfm.domain import PlanResult
     from wfm.export import export_plan
     from wfm.io.outputs import read_forecast, read_requirements, read_roster
-    from wfm.plan import describe_inputs
-    from wfm.staffing.simulate import check_roster
+    from wfm.plan import describe_inputs, service_check
 
     inputs = _load(config_path, week.date() if week else None)
     config = inputs.config
@@ -439,11 +438,7 @@ def export_command(config_path: Path, out_dir: Path, week: dt.datetime | None) -
         agents=inputs.agents,
         inputs=describe_inputs(inputs),
         preferences=dict(inputs.preferences),
-        simulation=(
-            check_roster(config, roster.assignments, requirements)
-            if config.simulation.enabled
-            else None
-        ),
+        simulation=service_check(config, roster, requirements),
     )
     written = export_plan(result, inputs.config, out_dir)
     click.echo(f"Wrote {len(written)} files to {out_dir}/")

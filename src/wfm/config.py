@@ -97,6 +97,13 @@ class ChannelConfig(Frozen):
 LEARN_HOURS = "learn"  # `hours: learn`: wfm.opening.resolve_learned_hours fills them in
 
 
+def _weekdays(value: list[str]) -> list[str]:
+    """Check every name is a weekday (mon..sun, or spelt out); the names stay as written."""
+    for day in value:
+        parse_weekday(day)
+    return value
+
+
 def opening_hours(spec: str | dict[str, str | list[str]]) -> dict[int, list[tuple[int, int]]]:
     """Normalise an opening-hours spec to weekday -> sorted, non-overlapping windows.
 
@@ -169,9 +176,7 @@ class ShiftTemplate(Frozen):
     @field_validator("days")
     @classmethod
     def _check_days(cls, value: list[str]) -> list[str]:
-        for day in value:
-            parse_weekday(day)
-        return value
+        return _weekdays(value)
 
     @model_validator(mode="after")
     def _check_starts(self) -> ShiftTemplate:
@@ -251,8 +256,7 @@ class DailyPeak(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> DailyPeak:
-        for day in self.days:
-            parse_weekday(day)
+        _weekdays(self.days)
         parse_window(f"{self.start}-{self.end}")
         return self
 
@@ -337,9 +341,7 @@ class SiteConfig(Frozen):
     @field_validator("weekend")
     @classmethod
     def _check_weekend(cls, value: list[str]) -> list[str]:
-        for day in value:
-            parse_weekday(day)
-        return value
+        return _weekdays(value)
 
     @property
     def first_weekday(self) -> int:

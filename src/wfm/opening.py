@@ -20,6 +20,7 @@ import pandas as pd
 
 from wfm.config import LEARN_HOURS, ChannelConfig, Config
 from wfm.errors import Problem, WfmInputError
+from wfm.forecast.features import history_step_minutes
 from wfm.timeutil import WEEKDAYS, format_clock
 
 MINUTES_PER_DAY = 24 * 60
@@ -53,7 +54,7 @@ def learn_opening_hours(
     last_day = starts.max().normalize()
     recent = starts[starts >= last_day - pd.Timedelta(weeks=weeks) + pd.Timedelta(days=1)]
     slots_per_day = MINUTES_PER_DAY // interval_minutes
-    slots = _covered_slots(recent, interval_minutes, _step_minutes(starts))
+    slots = _covered_slots(recent, interval_minutes, history_step_minutes(pd.Series(starts)))
 
     # one row per (date, slot) that was open; a date's weekday decides which cell it votes in
     frame = pd.DataFrame({"day": slots[0], "slot": slots[1]}).drop_duplicates()
@@ -165,18 +166,6 @@ def _covered_slots(
     repeated_days = np.repeat(days, counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     return repeated_days, np.repeat(first, counts) + offsets
-
-
-def _step_minutes(starts: pd.DatetimeIndex) -> int:
-    """The history's resolution: the most common gap between consecutive distinct rows
-    (the mode, so one stray time stamp does not make hourly data look 5-minutely)."""
-    stamps = np.unique(np.asarray(starts, dtype="datetime64[ns]"))
-    gaps = np.diff(stamps).astype("timedelta64[m]").astype(np.int64)
-    gaps = gaps[(gaps > 0) & (gaps <= MINUTES_PER_DAY)]
-    if not len(gaps):
-        return MINUTES_PER_DAY
-    values, counts = np.unique(gaps, return_counts=True)
-    return int(values[np.argmax(counts)])
 
 
 def _windows(open_slots: np.ndarray, interval_minutes: int) -> list[str]:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wfm.domain import PlanResult
+import pandas as pd
+
+from wfm.config import Config
+from wfm.domain import PlanResult, RosterResult, ServiceCheck
 from wfm.forecast import forecast
 from wfm.io.inputs import Inputs
 from wfm.roster import make_roster
@@ -33,10 +36,9 @@ def plan(inputs: Inputs, progress: Progress | None = None) -> PlanResult:
     roster = make_roster(config, inputs.agents, inputs.preferences, requirements, horizon, progress)
     roster = evaluate_coverage(roster, requirements, config)
     say(f"roster {roster.status}: cost {roster.objective:,.0f}, gap {roster.gap:.1%}")
-    simulation = None
     if config.simulation.enabled:
         say(f"checking the roster's service in {config.simulation.replications} simulated weeks")
-        simulation = check_roster(config, roster.assignments, requirements)
+    simulation = service_check(config, roster, requirements)
     return PlanResult(
         horizon=horizon,
         forecast=predicted,
@@ -47,6 +49,15 @@ def plan(inputs: Inputs, progress: Progress | None = None) -> PlanResult:
         preferences=dict(inputs.preferences),
         simulation=simulation,
     )
+
+
+def service_check(
+    config: Config, roster: RosterResult, requirements: pd.DataFrame
+) -> ServiceCheck | None:
+    """The roster's simulated service, or None when the config turns the check off."""
+    if not config.simulation.enabled:
+        return None
+    return check_roster(config, roster.assignments, requirements)
 
 
 def describe_inputs(inputs: Inputs) -> dict[str, str]:
