@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from ortools.sat.python import cp_model
 
-from rosterkit import agents, horizon_of, requirements, tiny_config
+from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 from wfm.roster import build_roster_problem, solve_roster
-from wfm.roster.lns import improve_roster
+from wfm.roster.incumbent import read_incumbent
+from wfm.roster.lns import improve_roster, neighbourhood
 from wfm.roster.model import build_model
 
 
@@ -36,7 +40,7 @@ def test_neighbourhoods_improve_a_poor_roster_and_repeat_exactly() -> None:
     assert start.objective_value > optimum.objective_value
 
     runs = [
-        improve_roster(problem, v, start, config.solver, budget=20.0, deadline=1e18)
+        improve_roster(problem, v, start, config.solver, budget=2.0, deadline=1e18)
         for _ in range(2)
     ]
     assert runs[0].objective_value < start.objective_value
@@ -50,3 +54,82 @@ def test_solve_roster_reports_a_bound_no_worse_than_the_lp() -> None:
     result = solve_roster(problem, config.solver)
     assert result.status == "OPTIMAL"
     assert result.best_bound <= result.objective + 1e-9
+
+
+def _mixed_problem():
+    """Two channels, three skill sets, a lunch break, wishes, fairness and surplus costs."""
+    config = tiny_config(
+        planning={"days": 4},
+        shifts=[
+            {
+                "name": "early",
+                "family": "early",
+                "length_minutes": 360,
+                "earliest_start": "08:00",
+                "latest_start": "09:00",
+                "breaks": [
+                    {
+                        "name": "lunch",
+                        "length_minutes": 60,
+                        "earliest_start_after_minutes": 120,
+                        "latest_start_after_minutes": 240,
+                    }
+                ],
+            },
+            {
+                "name": "late",
+                "family": "late",
+                "length_minutes": 240,
+                "earliest_start": "15:00",
+                "latest_start": "16:00",
+            },
+        ],
+        fairness={"worst_off_weight": 30, "spread_weight": 10},
+    )
+    skills = [("phone",), ("phone", "chat"), ("chat",), ("phone", "chat"), ("phone",)] * 2
+    team = agents(*((f"a{i}", s) for i, s in enumerate(skills)))
+    wishes = {
+        "a0": prefs("a0", wishes=[{"day_off": "tue", "priority": 3}]),
+        "a1": prefs("a1", wishes=[{"shift": "late", "day": "wed", "priority": 2}]),
+        "a3": prefs("a3", wishes=[{"avoid_shift": "late", "days": ["mon", "thu"], "priority": 4}]),
+        "a6": prefs("a6", wishes=[{"day_off": "mon", "priority": 1}]),
+    }
+    need = {}
+    for d in range(4):
+        for h in range(8, 20):
+            need["phone", d, h] = 3 + (10 <= h < 12) * 2 - (d == 3)
+            need["chat", d, h] = 1 + (h >= 15)
+    return config, build_roster_problem(
+        config, team, wishes, requirements(config, need), horizon_of(config)
+    )
+
+
+@pytest.mark.parametrize(("free", "first", "last"), [([0, 3, 6], 1, 2), ([1, 2, 8, 9], 0, 1)])
+def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last) -> None:
+    """Pinning the free agents to their own optimal shifts, the neighbourhood's model plus the
+    held agents' wish cost gives back the whole roster's optimum: every rule that couples agents
+    (coverage with its channel split, surplus, wishes, both fairness rules) sees the held part."""
+    config, problem = _mixed_problem()
+    v = build_model(problem)
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(v.model) == cp_model.OPTIMAL
+    incumbent = read_incumbent(problem, v, whole)
+    sub, held_cost = neighbourhood(problem, incumbent, free, first, last)
+    assert len(sub.agents) == len(free) and sub.held is not None
+    assert sub.held.heads.sum() > 0 and sub.held.frozen
+    pins = tuple(
+        (k, day, (incumbent.shifts[a][day],) if day in incumbent.shifts[a] else ())
+        for k, a in enumerate(free)
+        for day in range(first, last + 1)
+    )
+    pinned = build_model(dataclasses.replace(sub, locks=sub.locks + pins))
+    part = cp_model.CpSolver()
+    part.parameters.num_workers = 1
+    assert part.solve(pinned.model) == cp_model.OPTIMAL
+    assert part.objective_value + held_cost == pytest.approx(whole.objective_value)
+    # Left free, the neighbourhood can do no better than the whole roster's optimum.
+    free_model = build_model(sub)
+    part.parameters.max_deterministic_time = 2.0
+    assert part.solve(free_model.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert part.objective_value + held_cost >= whole.objective_value - 1e-6

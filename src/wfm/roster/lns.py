@@ -1,12 +1,17 @@
-"""Large-neighbourhood search: re-solve part of a roster with the rest held, keep what improves.
+"""Large-neighbourhood search: re-solve a few agents at a time, holding the rest of the roster.
 
 One deterministic CP-SAT worker explores a large roster slowly: at 15-minute intervals and a
 few hundred agents its first minute ends far from the optimum, and with one worker CP-SAT runs
 none of its own neighbourhood searches. Here the incumbent roster is improved the classic way:
-free a neighbourhood — a random group of agents over the whole horizon, or a larger group over
-a window of two days — hold every other shift choice at its incumbent value, and solve that much
-smaller model from the incumbent (hinted, so it starts feasible). An improvement becomes the new
-incumbent. The neighbourhood grows when its solves finish early and shrinks when they time out.
+free a neighbourhood — a random group of agents over a window of two days — and solve a model
+of those agents and days alone. Everything else is held: other agents' shifts and the free
+agents' shifts outside the window reach the small model only as constants (heads on duty per
+interval and skill group, heads per shift, their side of the fairness rules; see
+`HeldRoster`), and intervals no free shift can reach are left out, so a step costs what its
+few agents and days cost, not what the whole roster does. The small model is solved from
+scratch: only an improvement replaces the incumbent, and CP-SAT finds one faster than it
+completes a partial hint. The neighbourhood grows when its solves finish early and shrinks
+when they time out.
 
 Everything is deterministic: neighbourhoods come from a generator seeded with the solver seed,
 each solve is bounded by CP-SAT's deterministic clock (plus a fixed charge per step for
@@ -16,28 +21,37 @@ deadline is only a ceiling against a stall; set it well beyond the budget's expe
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
-from wfm.roster.model import RosterVars
-from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
+from wfm.roster.incumbent import Incumbent, chosen_shifts, hand_out_breaks, read_incumbent
+from wfm.roster.model import RosterVars, build_model
+from wfm.roster.problem import OBJECTIVE_UNIT, HeldRoster, RosterProblem
+from wfm.roster.rules.fairness import undesirable_options, wish_share
 
 Progress = Callable[[str], None]
 
 STEP_DETERMINISTIC_TIME = 0.5  # per neighbourhood solve
 WINDOW_DAYS = 2
-WINDOW_FACTOR = 3  # a two-day window frees this many times the agents of a whole-week one
-WHOLE_WEEK_EVERY = 4  # one neighbourhood in four frees whole weeks: windows improve more
+# Neighbourhood size, in units of this many agents: it starts at START_AGENTS units and moves
+# by about 20% a step (and at least one unit), never below MIN_AGENTS units.
+AGENTS_PER_UNIT = 3
 START_AGENTS = 6
 MIN_AGENTS = 3
-# Deterministic units charged per step and model variable for cloning, hinting and presolving
-# the step's model, which CP-SAT's clock does not count (measured: ~1 s of wall per step on a
-# 17,000-variable roster, against ~0.5 units counted).
+# Deterministic units charged per step, and per step and model variable, for building the
+# step's model and reading its answer, which CP-SAT's clock does not count (so that steps on
+# tiny models, solved in no measurable deterministic time, still use up the budget).
+STEP_OVERHEAD = 0.01
 STEP_OVERHEAD_PER_VARIABLE = 2e-5
+# Deterministic time for the last solve of the whole model with the shifts fixed, which turns
+# the incumbent back into a solver response (and may still move breaks and channel splits).
+FINAL_DETERMINISTIC_TIME = 1.0
 
 
 def improve_roster(
@@ -54,59 +68,209 @@ def improve_roster(
     `budget` is in CP-SAT deterministic time units; `deadline` is a `time.perf_counter()`
     moment after which no new neighbourhood starts. Returns `incumbent` when nothing improves.
     """
-    best = incumbent
-    best_value = incumbent.objective_value
-    values = list(incumbent.response_proto.solution)
+    best = read_incumbent(problem, v, incumbent)
+    start_value = best.objective
     rng = np.random.default_rng(settings.seed)
     agents = len(problem.agents)
     days = problem.horizon.days
     size = min(agents, START_AGENTS)
-    option_day = [option.day for option in problem.options]
-    overhead = STEP_OVERHEAD_PER_VARIABLE * len(values)
     spent = 0.0
     step = 0
     while spent < budget and time.perf_counter() < deadline and agents > 1:
-        window = step % WHOLE_WEEK_EVERY != 0 and days > WINDOW_DAYS
-        count = min(agents, size * WINDOW_FACTOR if window else size)
-        free_agents = set(rng.choice(agents, size=count, replace=False).tolist())
-        first, last = 0, days - 1
-        if window:
-            first = int(rng.integers(0, days - WINDOW_DAYS + 1))
-            last = first + WINDOW_DAYS - 1
-        trial = v.model.clone()
-        trial.clear_hints()
-        for index, value in enumerate(values):
-            trial.add_hint(trial.get_int_var_from_proto_index(index), value)
-        for (a, o), var in v.x.items():
-            if a not in free_agents or not first <= option_day[o] <= last:
-                trial.add(trial.get_bool_var_from_proto_index(var.index) == values[var.index])
+        count = min(agents, size * AGENTS_PER_UNIT)
+        free = sorted(rng.choice(agents, size=count, replace=False).tolist())
+        first = int(rng.integers(0, max(1, days - WINDOW_DAYS + 1)))
+        last = min(days, first + WINDOW_DAYS) - 1
+        sub, held_cost = neighbourhood(problem, best, free, first, last)
+        sv = build_model(sub)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = settings.seed + step
         solver.parameters.max_deterministic_time = min(STEP_DETERMINISTIC_TIME, budget - spent)
         solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
-        status = solver.solve(trial)
-        # building each step's model costs time CP-SAT does not count; charge it, so tiny
-        # models that solve in no measurable time still finish
-        spent += solver.response_proto.deterministic_time + overhead
+        status = solver.solve(sv.model)
+        spent += solver.response_proto.deterministic_time
+        spent += STEP_OVERHEAD + STEP_OVERHEAD_PER_VARIABLE * len(sv.model.proto.variables)
         step += 1
-        whole = len(free_agents) == agents and first == 0 and last == days - 1
-        if whole and status == cp_model.OPTIMAL:
-            if solver.objective_value < best_value - 1e-6:
-                best, best_value = solver, solver.objective_value
-            break  # the whole roster was solved to optimality: nothing left to gain
         if status == cp_model.OPTIMAL:
             size = min(agents, round(size * 1.2) + 1)  # solved to the end: try a bigger one
         else:
             size = max(MIN_AGENTS, round(size * 0.8))
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
-            solver.objective_value < best_value - 1e-6
-        ):
-            best, best_value = solver, solver.objective_value
-            values = list(solver.response_proto.solution)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        value = solver.objective_value + held_cost
+        if value < best.objective - 1e-6:
+            best = merge(problem, best, sub, sv, solver, free, value)
             if progress:
                 progress(
                     f"roster: neighbourhood {step} improves the cost to "
-                    f"{best_value / OBJECTIVE_UNIT:,.0f}"
+                    f"{value / OBJECTIVE_UNIT:,.0f}"
                 )
-    return best
+        whole = count == agents and first == 0 and last == days - 1
+        if whole and status == cp_model.OPTIMAL:
+            break  # the whole roster was solved to optimality: nothing left to gain
+    if best.objective >= start_value - 1e-6:
+        return incumbent
+    settled = settle(problem, v, best, settings)
+    if settled is None or settled.objective_value >= start_value - 1e-6:
+        return incumbent
+    return settled
+
+
+def neighbourhood(
+    problem: RosterProblem, incumbent: Incumbent, free: list[int], first: int, last: int
+) -> tuple[RosterProblem, float]:
+    """The problem of the `free` agents on days first..last, everyone else held as they are.
+
+    Returns it with the cost the held agents' wishes add to every roster of it.
+    """
+    index = {a: k for k, a in enumerate(free)}
+    held = [a for a in range(len(problem.agents)) if a not in index]
+    heads = np.zeros((problem.n_intervals, len(problem.groups)), dtype=int)
+    shift_heads: Counter[tuple[int, str]] = Counter()
+    for a in held:
+        for o in incumbent.shifts[a].values():
+            _add_heads(problem, incumbent, heads, a, o)
+            shift_heads[problem.options[o].day, problem.options[o].template] += 1
+    # Free agents keep their shifts outside the window: pinned, and their heads held.
+    frozen = set()
+    touched = np.zeros(problem.n_intervals, dtype=bool)
+    for k, a in enumerate(free):
+        for o in problem.agent_options[a]:
+            option = problem.options[o]
+            if first <= option.day <= last:
+                touched[option.first_interval : option.first_interval + option.n_intervals] = True
+                continue
+            frozen.add((k, o))
+            if incumbent.shifts[a].get(option.day) == o:
+                _add_heads(problem, incumbent, heads, a, o)
+    split = {key: n for key, n in incumbent.split.items() if not touched[key[0]]}
+
+    terms = defaultdict(list)
+    for term in problem.wishes:
+        if term.violated_when_off or term.violating_options:
+            terms[term.agent].append(term)
+    held_cost = 0.0
+    shares = []
+    for a in held:
+        if not terms.get(a):
+            continue
+        denied = [t for t in terms[a] if t.violated_by(incumbent.shifts[a].get(t.day))]
+        held_cost += sum(t.penalty for t in denied)
+        points = sum(t.wish.priority for t in terms[a])
+        shares.append(wish_share(points - sum(t.wish.priority for t in denied), points))
+
+    undesirable = undesirable_options(problem)
+    loads: dict[str, list[int]] = defaultdict(list)
+    for a in held:
+        chosen = incumbent.shifts[a].values()
+        loads[problem.agents[a].contract].append(sum(o in undesirable for o in chosen))
+
+    locks = [(index[a], day, allowed) for a, day, allowed in problem.locks if a in index]
+    for a in free:
+        for day in range(problem.horizon.days):
+            if not first <= day <= last:
+                worked = incumbent.shifts[a].get(day)
+                locks.append((index[a], day, () if worked is None else (worked,)))
+    sub = dataclasses.replace(
+        problem,
+        agents=tuple(problem.agents[a] for a in free),
+        agent_options=tuple(problem.agent_options[a] for a in free),
+        agent_group=tuple(problem.agent_group[a] for a in free),
+        wishes=tuple(
+            dataclasses.replace(t, agent=index[t.agent]) for t in problem.wishes if t.agent in index
+        ),
+        unmet_wishes=(),
+        locks=tuple(locks),
+        held=HeldRoster(
+            agents=len(held),
+            heads=heads,
+            shift_heads=dict(shift_heads),
+            wish_shares=tuple(sorted(set(shares))[:1] + sorted(set(shares))[-1:]),
+            undesirable={
+                contract: (min(counts), max(counts)) if len(counts) > 1 else tuple(counts)
+                for contract, counts in loads.items()
+            },
+            split=split,
+            frozen=frozenset(frozen),
+        ),
+    )
+    return sub, held_cost
+
+
+def _add_heads(
+    problem: RosterProblem, incumbent: Incumbent, heads: np.ndarray, agent: int, o: int
+) -> None:
+    """Count an agent's held shift on duty in `heads` (interval x group), breaks taken out."""
+    option = problem.options[o]
+    group = problem.agent_group[agent]
+    heads[option.first_interval : option.first_interval + option.n_intervals, group] += 1
+    lengths = {choice.rule: choice.length for choice in option.breaks}
+    for rule, offset in incumbent.breaks.get((agent, o), []):
+        begin = option.first_interval + offset
+        heads[begin : begin + lengths[rule], group] -= 1
+
+
+def merge(
+    problem: RosterProblem,
+    incumbent: Incumbent,
+    sub: RosterProblem,
+    sv: RosterVars,
+    solver: cp_model.CpSolver,
+    free: list[int],
+    objective: float,
+) -> Incumbent:
+    """The incumbent with the free agents' new shifts, breaks and the new channel splits."""
+    chosen = chosen_shifts(sub, sv, solver.value)
+    taken = hand_out_breaks(sub, sv, solver.value, chosen)
+    shifts = list(incumbent.shifts)
+    freed = set(free)
+    breaks = {key: value for key, value in incumbent.breaks.items() if key[0] not in freed}
+    for k, a in enumerate(free):
+        shifts[a] = chosen[k]
+        for o in chosen[k].values():
+            if (k, o) in taken:
+                breaks[a, o] = taken[k, o]
+            elif (a, o) in incumbent.breaks:  # a shift pinned outside the window keeps its breaks
+                breaks[a, o] = incumbent.breaks[a, o]
+    split = dict(incumbent.split)
+    split.update(
+        {
+            key: int(solver.value(expr))
+            for key, expr in sv.serving.items()
+            if not isinstance(expr, int)
+        }
+    )
+    return Incumbent(tuple(shifts), breaks, split, objective)
+
+
+def settle(
+    problem: RosterProblem, v: RosterVars, incumbent: Incumbent, settings: SolverConfig
+) -> cp_model.CpSolver | None:
+    """Solve the whole model with the incumbent's shifts fixed and everything else hinted.
+
+    This turns the incumbent back into a response of the full model (which the solution reader
+    needs); the solver may still improve breaks and channel splits. None if it finds nothing.
+    """
+    trial = v.model.clone()
+    trial.clear_hints()
+    for (a, o), var in v.x.items():
+        fixed = int(incumbent.shifts[a].get(problem.options[o].day) == o)
+        trial.add(trial.get_bool_var_from_proto_index(var.index) == fixed)
+    counts: Counter[tuple[int, int, int, int]] = Counter()
+    for (a, o), taken in incumbent.breaks.items():
+        for rule, offset in taken:
+            counts[o, problem.agent_group[a], rule, offset] += 1
+    for key, var in v.breaks.items():
+        trial.add_hint(trial.get_int_var_from_proto_index(var.index), counts[key])
+    for slot, expr in v.serving.items():
+        if isinstance(expr, cp_model.IntVar) and slot in incumbent.split:
+            trial.add_hint(trial.get_int_var_from_proto_index(expr.index), incumbent.split[slot])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.max_deterministic_time = FINAL_DETERMINISTIC_TIME
+    solver.parameters.max_time_in_seconds = max(1.0, settings.time_limit_seconds * 0.1)
+    if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver

@@ -106,11 +106,13 @@ def build_model(
     """Create the shift variables, then let each rule add its constraints and penalties."""
     model = cp_model.CpModel()
     v = RosterVars(model, explain=explain)
+    frozen = problem.held.frozen if problem.held is not None else frozenset()
     for a, options in enumerate(problem.agent_options):
         group = problem.agent_group[a]
         for o in options:
             v.x[a, o] = model.new_bool_var(f"x_{a}_{o}")
-            v.option_group.setdefault((o, group), []).append(v.x[a, o])
+            if (a, o) not in frozen:  # a frozen shift's heads and breaks are held constants
+                v.option_group.setdefault((o, group), []).append(v.x[a, o])
     for name, rule in rules if rules is not None else default_rules():
         terms = rule(problem, v)
         if terms:

@@ -66,6 +66,33 @@ class WishTerm:
     violating_options: tuple[int, ...]  # option indices (into the agent's options) that break it
     violated_when_off: bool  # a wanted shift is also missed by a day off
 
+    def violated_by(self, option: int | None) -> bool:
+        """Whether working `option` that day (None: a day off) breaks this wish."""
+        if option is None:
+            return self.violated_when_off
+        return option in self.violating_options
+
+
+@dataclass(frozen=True)
+class HeldRoster:
+    """The part of a roster kept out of the model: agents who keep the shifts they have.
+
+    A neighbourhood search re-solves a few agents at a time; the others are held, and reach the
+    model only through what they add to the rules that couple agents — heads on duty per
+    interval and skill group, heads per day and shift, and their side of the fairness rules.
+    """
+
+    agents: int  # how many agents are held
+    heads: np.ndarray  # [interval, group]: held agents on duty (on shift, not on break)
+    shift_heads: Mapping[tuple[int, str], int]  # (day, template) -> held agents on that shift
+    wish_shares: tuple[int, ...]  # per held agent with wishes: granted share, whole percent
+    undesirable: Mapping[str, tuple[int, ...]]  # contract -> held agents' undesirable shifts
+    # Where no modelled shift can be on duty, the held channel split stands as it is:
+    split: Mapping[tuple[int, int, int], int] = field(default_factory=dict)
+    # (agent, option) pairs of the model pinned to their held shift: they count for the agent's
+    # own rules, but their heads are already in `heads`
+    frozen: frozenset[tuple[int, int]] = frozenset()
+
 
 @dataclass(frozen=True)
 class RosterProblem:
@@ -91,10 +118,16 @@ class RosterProblem:
     shortage_steps: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
     # per (interval, channel): convex (cost per head, heads) steps of missing heads; where
     # absent, coverage.py uses its headcount tiers
+    held: HeldRoster | None = None  # agents outside the model who keep their shifts
 
     @property
     def n_intervals(self) -> int:
         return self.required.shape[0]
+
+    @property
+    def max_heads(self) -> int:
+        """The most heads that can be on duty at once: modelled agents plus held ones."""
+        return len(self.agents) + (self.held.agents if self.held else 0)
 
 
 OBJECTIVE_UNIT = 10  # CP-SAT needs integer coefficients: weights are kept to one decimal

@@ -22,10 +22,11 @@ from wfm.domain import (
 )
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.hint import greedy_roster
+from wfm.roster.incumbent import chosen_shifts, hand_out_breaks
 from wfm.roster.lns import improve_roster
 from wfm.roster.lpbound import lp_bound
 from wfm.roster.model import RosterVars, build_model
-from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, ShiftOption, WishTerm
+from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
 from wfm.timeutil import format_clock
 
 Progress = Callable[[str], None]
@@ -71,16 +72,18 @@ def solver_parameters(settings: SolverConfig) -> cp_model.CpSolver:
 # and at least this long.
 LP_MIN_SECONDS = 1.0
 
-# Deterministic time per second of time limit. Measured on the demo (2 shared cores), one
-# unit of deterministic time took about 5 s of wall time, so 0.15 keeps the budget under the
-# wall limit on slow machines while using most of it.
-DETERMINISTIC_SHARE = 0.15
+# Deterministic time per second of time limit for the main search. Measured (2 shared cores),
+# one unit of deterministic time takes 2-5 s of wall time. On large rosters the main search
+# rarely improves on its start after the first units, while the neighbourhood search keeps
+# improving, so most of the budget goes to the latter; small rosters are proved optimal in
+# the main search and never reach it.
+DETERMINISTIC_SHARE = 0.05
 # Deterministic time per second of time limit for the neighbourhood search that follows a
 # search ending short of optimality (wfm.roster.lns).
 # The search stops on the deterministic budget alone (so the roster does not depend on the
 # machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
-LNS_SHARE = 0.15
-LNS_CEILING = 1.5
+LNS_SHARE = 0.2
+LNS_CEILING = 1.0
 
 
 def solve_roster(
@@ -238,25 +241,11 @@ def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolv
     """Turn variable values into roster, assignment, coverage and wish frames."""
     horizon = problem.horizon
     stamps = horizon.intervals()
-    chosen: dict[int, dict[int, int]] = defaultdict(dict)  # agent -> day -> option
-    for (a, o), var in v.x.items():
-        if solver.value(var):
-            chosen[a][problem.options[o].day] = o
-
-    # Hand break counts out to named agents, in agent order so the result is reproducible.
+    chosen = dict(enumerate(chosen_shifts(problem, v, solver.value)))
     break_starts: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for (o, group), _workers in sorted(v.option_group.items()):
-        agents = [
-            a
-            for a in range(len(problem.agents))
-            if problem.agent_group[a] == group and chosen[a].get(problem.options[o].day) == o
-        ]
-        for choice in problem.options[o].breaks:
-            slots: list[int] = []
-            for offset in choice.offsets:
-                slots += [offset] * solver.value(v.breaks[o, group, choice.rule, offset])
-            for a, offset in zip(agents, slots, strict=True):
-                break_starts[a, o].append((offset, choice.length))
+    for (a, o), taken in hand_out_breaks(problem, v, solver.value, list(chosen.values())).items():
+        lengths = {choice.rule: choice.length for choice in problem.options[o].breaks}
+        break_starts[a, o] = [(offset, lengths[rule]) for rule, offset in taken]
 
     shift_rows = []
     status: dict[int, dict[int, str | None]] = defaultdict(dict)  # interval -> agent -> state
@@ -398,7 +387,7 @@ def wish_outcomes(problem: RosterProblem, chosen: dict[int, dict[int, int]]) -> 
         for term in sorted(terms_by_wish.get((a, w), []), key=lambda t: t.day):
             option = chosen[a].get(term.day)
             day = f"{dates[term.day]:%a} {dates[term.day].isoformat()}"
-            if not _violates(term, option, problem.options):
+            if not term.violated_by(option):
                 granted.append(day)
                 continue
             if option is None:
@@ -429,9 +418,3 @@ def wish_outcomes(problem: RosterProblem, chosen: dict[int, dict[int, int]]) -> 
     return pd.DataFrame(
         rows, columns=["agent_id", "wish", "priority", "granted", "reason", "wish_index"]
     )
-
-
-def _violates(term: WishTerm, option: int | None, options: tuple[ShiftOption, ...]) -> bool:
-    if option is None:
-        return term.violated_when_off
-    return option in term.violating_options

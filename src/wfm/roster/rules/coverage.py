@@ -12,8 +12,12 @@ from wfm.roster.problem import RosterProblem
 
 
 def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], list]:
-    """Per (interval, group): +x for agents on shift there, -break counts for those on break."""
+    """Per (interval, group): +x for agents on shift there, -break counts for those on break,
+    and the held agents on duty there as a constant."""
     heads: dict[tuple[int, int], list] = defaultdict(list)
+    if problem.held is not None:
+        for i, group in zip(*problem.held.heads.nonzero(), strict=True):
+            heads[int(i), int(group)].append(int(problem.held.heads[i, group]))
     for (o, group), workers in v.option_group.items():
         option = problem.options[o]
         for i in range(option.first_interval, option.first_interval + option.n_intervals):
@@ -36,14 +40,15 @@ def add_shift_cover(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     for (_a, o), var in v.x.items():
         option = problem.options[o]
         by_shift[option.day, option.template].append(var)
+    held = problem.held.shift_heads if problem.held is not None else {}
     for day, template, need, under_weight, over_weight in problem.shift_cover:
-        heads = sum(by_shift.get((day, template), []))
+        heads = sum(by_shift.get((day, template), [])) + held.get((day, template), 0)
         if need and under_weight:
             under = v.model.new_int_var(0, need, f"scover_under_{day}_{template}")
             v.model.add(under >= need - heads)
             terms.append((under_weight, under))
         if over_weight:
-            over = v.model.new_int_var(0, len(problem.agents), f"scover_over_{day}_{template}")
+            over = v.model.new_int_var(0, problem.max_heads, f"scover_over_{day}_{template}")
             v.model.add(over >= heads - need)
             terms.append((over_weight, over))
     return terms
@@ -64,7 +69,8 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     if not _interval_cover_matters(problem):
         return []
     heads = group_heads(problem, v)
-    n_agents = len(problem.agents)
+    n_agents = problem.max_heads
+    held_split = problem.held.split if problem.held is not None else {}
     for (i, group), parts in heads.items():
         on_duty = sum(parts)
         channels = [
@@ -72,6 +78,10 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             for c, name in enumerate(problem.channels)
             if name in problem.groups[group] and problem.open_channel[i, c]
         ]
+        if isinstance(on_duty, int) and all((i, group, c) in held_split for c in channels):
+            for c in channels:  # only held heads here, split as they are
+                v.serving[i, group, c] = held_split[i, group, c]
+            continue
         if len(channels) == 1:
             v.serving[i, group, channels[0]] = on_duty
             continue
@@ -85,22 +95,36 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     for (i, c), scheduled in scheduled_heads(v).items():
         need = int(problem.required[i, c])
         if need > 0:
-            under = model.new_int_var(0, need, f"under_{i}_{c}")
-            model.add(under >= need - scheduled)
-            v.under[i, c] = under
             steps = problem.shortage_steps.get((i, c)) or [
                 (int(problem.under_weight[i, c]) * m, n) for m, n in shortage_tiers(need)
             ]
+            if isinstance(scheduled, int):  # held heads only: the shortfall is known
+                terms.append((1, _step_cost(steps, need - scheduled)))
+                continue
+            under = model.new_int_var(0, need, f"under_{i}_{c}")
+            model.add(under >= need - scheduled)
+            v.under[i, c] = under
             terms += _shortage_steps(model, under, steps, i, c)
+    served = scheduled_heads(v)
     for i, c in zip(*problem.required.nonzero(), strict=True):
-        if (int(i), int(c)) not in v.under:  # demand nobody can serve: a constant penalty
+        if (int(i), int(c)) not in served:  # demand nobody can serve: a constant penalty
             need = int(problem.required[i, c])
             weight = int(problem.under_weight[i, c])
             steps = problem.shortage_steps.get((int(i), int(c))) or [
                 (weight * m, n) for m, n in shortage_tiers(need)
             ]
-            terms.append((1, sum(cost * n for cost, n in steps)))
+            terms.append((1, _step_cost(steps, need)))
     return terms
+
+
+def _step_cost(steps: list[tuple[int, int]], missing: int) -> int:
+    """What `missing` heads cost when the cheapest steps fill first (0 when none are missing)."""
+    cost = 0
+    for per_head, size in steps:
+        take = min(size, max(0, missing))
+        cost += per_head * take
+        missing -= take
+    return cost
 
 
 # A shortage costs more per head the deeper it cuts into an interval's requirement: the first
@@ -154,7 +178,10 @@ def add_over_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     if problem.over_weight == 0:
         return terms
     for (i, c), scheduled in scheduled_heads(v).items():
-        over = v.model.new_int_var(0, len(problem.agents), f"over_{i}_{c}")
+        if isinstance(scheduled, int):  # held heads only: the surplus is known
+            terms.append((problem.over_weight, max(0, scheduled - int(problem.required[i, c]))))
+            continue
+        over = v.model.new_int_var(0, problem.max_heads, f"over_{i}_{c}")
         v.model.add(over >= scheduled - int(problem.required[i, c]))
         v.over[i, c] = over
         terms.append((problem.over_weight, over))
