@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import importlib
@@ -67,15 +68,7 @@ def _with_overrides(
     config = inputs.config.model_copy(
         update={"solver": inputs.config.solver.model_copy(update=solver_changes)}
     )
-    return Inputs(
-        inputs.config_path,
-        config,
-        inputs.history,
-        inputs.agents,
-        inputs.preferences,
-        inputs.horizon,
-        inputs.notices,
-    )
+    return dataclasses.replace(inputs, config=config)
 
 
 def _load(config_path: Path, week: dt.date | None) -> Inputs:
@@ -208,7 +201,7 @@ def validate(config_path: Path, week: dt.datetime | None) -> None:
     empty = pd.DataFrame(columns=["interval_start", "channel", "staff_needed"])
     check_feasible_inputs(
         build_roster_problem(
-            inputs.config, inputs.agents, inputs.preferences, empty, inputs.horizon
+            inputs.config, inputs.agents, inputs.preferences, empty, inputs.horizon, inputs.locks
         )
     )
     for notice in inputs.notices:
@@ -395,7 +388,13 @@ def roster_command(
     requirements = read_requirements(out_dir)
     config = inputs.config
     roster = make_roster(
-        config, inputs.agents, inputs.preferences, requirements, inputs.horizon, progress
+        config,
+        inputs.agents,
+        inputs.preferences,
+        requirements,
+        inputs.horizon,
+        progress,
+        locks=inputs.locks,
     )
     roster = evaluate_coverage(roster, requirements, config)
     frames = {

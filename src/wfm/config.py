@@ -355,8 +355,9 @@ class SiteConfig(Frozen):
 
 class PlanningConfig(Frozen):
     week_start: dt.date | None = Field(
-        None, description="first day planned; default: the first `site.week_starts_on` day after "
-        "the last history day"
+        None,
+        description="first day planned; default: the first `site.week_starts_on` day after "
+        "the last history day",
     )
     days: int = Field(7, ge=1, le=400)
     interval_minutes: Literal[15, 30, 60] = 60
@@ -479,6 +480,9 @@ class Config(Frozen):
     history: str = Field("data/history.csv", description="relative to the config's folder's parent")
     agents: str = "data/agents.yaml"
     preferences: str | None = "data/preferences"
+    locks: str | None = Field(
+        None, description="CSV of pinned shifts (agent_id,date,shift,start); none by default"
+    )
 
     @model_validator(mode="after")
     def _check_refs(self) -> Config:

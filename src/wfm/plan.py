@@ -33,7 +33,15 @@ def plan(inputs: Inputs, progress: Progress | None = None) -> PlanResult:
     predicted = forecast(inputs.history, config, horizon, progress)
     say("staffing every interval")
     requirements = compute_requirements(predicted.frame, config)
-    roster = make_roster(config, inputs.agents, inputs.preferences, requirements, horizon, progress)
+    roster = make_roster(
+        config,
+        inputs.agents,
+        inputs.preferences,
+        requirements,
+        horizon,
+        progress,
+        locks=inputs.locks,
+    )
     roster = evaluate_coverage(roster, requirements, config)
     say(f"roster {roster.status}: cost {roster.objective:,.0f}, gap {roster.gap:.1%}")
     if config.simulation.enabled:

@@ -22,15 +22,23 @@ import pandas as pd
 from pydantic import ValidationError
 
 from wfm.config import Config
-from wfm.domain import Agent, AgentPreferences, Horizon
+from wfm.domain import Agent, AgentPreferences, Horizon, LockedShift
 from wfm.errors import Problem, WfmInputError
 from wfm.io.calls import is_call_file, load_call_history
 from wfm.io.config_file import load_config, project_root
 from wfm.io.preferences import load_preferences
 from wfm.io.yamlpos import load_yaml, problems_from_validation
 from wfm.opening import resolve_learned_hours
+from wfm.timeutil import parse_clock
 
-__all__ = ["Inputs", "load_agents", "load_history", "load_inputs", "load_preferences"]
+__all__ = [
+    "Inputs",
+    "load_agents",
+    "load_history",
+    "load_inputs",
+    "load_locks",
+    "load_preferences",
+]
 
 HISTORY_COLUMNS = ("timestamp", "channel", "contacts")
 
@@ -46,6 +54,7 @@ class Inputs:
     preferences: dict[str, AgentPreferences]
     horizon: Horizon
     notices: tuple[str, ...] = field(default_factory=tuple)  # worth knowing, not errors
+    locks: tuple[LockedShift, ...] = ()  # the planner's pinned shifts and days off
 
 
 def load_history(
@@ -349,7 +358,103 @@ def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
             root / config.preferences, agents, config, horizon
         )
         notices.extend(pref_notices)
-    return Inputs(config_path, config, history, agents, preferences, horizon, tuple(notices))
+    locks = load_locks(root / config.locks, agents, config) if config.locks else ()
+    return Inputs(config_path, config, history, agents, preferences, horizon, tuple(notices), locks)
+
+
+LOCK_COLUMNS = ("agent_id", "date", "shift", "start")
+
+
+def load_locks(path: Path, agents: Sequence[Agent], config: Config) -> tuple[LockedShift, ...]:
+    """Pinned shifts from CSV: agent_id,date,shift,start — an empty shift pins a day off.
+
+    `start` ('HH:MM') is optional: without it any allowed start of the template will do. Every
+    row is checked (known agent, ISO date, known template, a start the template allows, one pin
+    per agent and date) and every problem is reported with its line.
+    """
+    name = str(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [column.strip() for column in reader.fieldnames or []]
+            rows = list(reader)
+    except (FileNotFoundError, UnicodeDecodeError, csv.Error) as exc:
+        raise WfmInputError([Problem(name, f"cannot read: {exc}")]) from None
+    missing = [c for c in ("agent_id", "date") if c not in header]
+    if missing:
+        raise WfmInputError(
+            [Problem(name, f"missing column(s) {', '.join(missing)}; expected {LOCK_COLUMNS}", 1)]
+        )
+    known = {agent.id for agent in agents}
+    templates = {shift.name: shift for shift in config.shifts}
+    problems: list[Problem] = []
+    locks: list[LockedShift] = []
+    seen: dict[tuple[str, dt.date], int] = {}
+    for offset, raw in enumerate(rows):
+        line = offset + 2
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        before = len(problems)
+        agent_id = row.get("agent_id", "")
+        if agent_id not in known:
+            close = difflib.get_close_matches(agent_id, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(
+                Problem(name, f"unknown agent '{agent_id}'{hint}", line, field="agent_id")
+            )
+        try:
+            date = dt.date.fromisoformat(row.get("date", ""))
+        except ValueError:
+            problems.append(
+                Problem(
+                    name, f"'{row.get('date', '')}' is not a date (YYYY-MM-DD)", line, field="date"
+                )
+            )
+            continue
+        shift = row.get("shift") or None
+        start = row.get("start") or None
+        if shift is not None and shift not in templates:
+            problems.append(
+                Problem(
+                    name,
+                    f"unknown shift template '{shift}' ({', '.join(templates)})",
+                    line,
+                    field="shift",
+                )
+            )
+        elif shift is None and start is not None:
+            problems.append(
+                Problem(name, "a start needs a shift (no shift = day off)", line, field="start")
+            )
+        elif shift is not None and start is not None:
+            try:
+                minute = parse_clock(start)
+            except ValueError as exc:
+                problems.append(Problem(name, str(exc), line, field="start"))
+            else:
+                if minute not in templates[shift].start_minutes():
+                    problems.append(
+                        Problem(
+                            name,
+                            f"shift {shift} cannot start at {start} (it starts "
+                            f"{templates[shift].earliest_start}-{templates[shift].latest_start})",
+                            line,
+                            field="start",
+                        )
+                    )
+        if (agent_id, date) in seen:
+            problems.append(
+                Problem(
+                    name,
+                    f"agent {agent_id} is already pinned on {date} (line {seen[agent_id, date]})",
+                    line,
+                )
+            )
+        seen.setdefault((agent_id, date), line)
+        if len(problems) == before:
+            locks.append(LockedShift(agent_id=agent_id, date=date, shift=shift, start=start))
+    if problems:
+        raise WfmInputError(problems)
+    return tuple(locks)
 
 
 def planning_horizon(config: Config, history: pd.DataFrame) -> Horizon:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from wfm.config import Config
-from wfm.domain import Agent, AgentPreferences, Horizon, RosterResult
+from wfm.domain import Agent, AgentPreferences, Horizon, LockedShift, RosterResult
 from wfm.roster.problem import RosterProblem, build_roster_problem, check_feasible_inputs
 from wfm.roster.solve import Progress, solve_roster
 
@@ -21,8 +21,12 @@ def make_roster(
     requirements: pd.DataFrame,
     horizon: Horizon,
     progress: Progress | None = None,
+    locks: Sequence[LockedShift] = (),
 ) -> RosterResult:
-    """Roster the team against the requirements (staff_needed per interval and channel)."""
-    problem = build_roster_problem(config, agents, preferences, requirements, horizon)
+    """Roster the team against the requirements (staff_needed per interval and channel).
+
+    `locks` pin shifts (or days off) that the roster must keep, e.g. from a planner's edits.
+    """
+    problem = build_roster_problem(config, agents, preferences, requirements, horizon, locks)
     check_feasible_inputs(problem)
     return solve_roster(problem, config.solver, progress)
