@@ -22,6 +22,7 @@ deadline is only a ceiling against a stall; set it well beyond the budget's expe
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -62,11 +63,13 @@ def improve_roster(
     budget: float,
     deadline: float,
     progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> cp_model.CpSolver:
     """The best solver response found by neighbourhood search from `incumbent`.
 
     `budget` is in CP-SAT deterministic time units; `deadline` is a `time.perf_counter()`
-    moment after which no new neighbourhood starts. Returns `incumbent` when nothing improves.
+    moment after which no new neighbourhood starts; `stop`, once set, ends the search after
+    the current step. Returns `incumbent` when nothing improves.
     """
     best = read_incumbent(problem, v, incumbent)
     start_value = best.objective
@@ -77,6 +80,8 @@ def improve_roster(
     spent = 0.0
     step = 0
     while spent < budget and time.perf_counter() < deadline and agents > 1:
+        if stop is not None and stop.is_set():
+            return incumbent
         count = min(agents, size * AGENTS_PER_UNIT)
         free = sorted(rng.choice(agents, size=count, replace=False).tolist())
         first = int(rng.integers(0, max(1, days - WINDOW_DAYS + 1)))
