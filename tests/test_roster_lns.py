@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
 from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 from wfm.roster import build_roster_problem, solve_roster
-from wfm.roster.incumbent import read_incumbent
-from wfm.roster.lns import improve_roster, neighbourhood
+from wfm.roster.incumbent import Incumbent, read_incumbent
+from wfm.roster.lns import improve_roster, neighbourhood, window_weights
 from wfm.roster.model import build_model
 
 
@@ -147,3 +148,20 @@ def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last) -> No
     part.parameters.max_deterministic_time = 2.0
     assert part.solve(free_model.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert part.objective_value + held_cost >= whole.objective_value - 1e-6
+
+
+def test_windows_are_picked_mostly_where_heads_are_missing() -> None:
+    config = tiny_config(planning={"days": 5})
+    team = agents(*((f"a{i}", ("phone",)) for i in range(4)))
+    need = {("phone", 3, h): 2 for h in range(8, 20)}  # only Thursday needs anyone
+    problem = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
+    nobody = Incumbent(shifts=({},) * 4, breaks={}, split={}, objective=0.0)
+    weights = window_weights(problem, nobody)
+    assert len(weights) == 4 and weights.sum() == pytest.approx(1)
+    # windows (Wed, Thu) and (Thu, Fri) hold the shortfall; the others keep a small floor
+    assert weights[2] == pytest.approx(weights[3])
+    assert weights[2] > 4 * weights[0] and weights[0] > 0
+    # once Thursday is covered, the weights even out
+    covered = {(3 * 24 + h, 0, 0): 2 for h in range(8, 20)}  # (interval, group, channel)
+    even = window_weights(problem, Incumbent(({},) * 4, {}, covered, 0.0))
+    assert even == pytest.approx(np.full(4, 0.25))

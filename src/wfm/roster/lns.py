@@ -40,6 +40,7 @@ Progress = Callable[[str], None]
 
 STEP_DETERMINISTIC_TIME = 0.5  # per neighbourhood solve
 WINDOW_DAYS = 2
+WINDOW_FLOOR = 0.2  # every window keeps this share of the mean shortfall as its weight
 # Neighbourhood size, in units of this many agents: it starts at START_AGENTS units and moves
 # by about 20% a step (and at least one unit), never below MIN_AGENTS units.
 AGENTS_PER_UNIT = 3
@@ -84,7 +85,8 @@ def improve_roster(
             return incumbent
         count = min(agents, size * AGENTS_PER_UNIT)
         free = sorted(rng.choice(agents, size=count, replace=False).tolist())
-        first = int(rng.integers(0, max(1, days - WINDOW_DAYS + 1)))
+        weights = window_weights(problem, best)
+        first = int(rng.choice(len(weights), p=weights))
         last = min(days, first + WINDOW_DAYS) - 1
         sub, held_cost = neighbourhood(problem, best, free, first, last)
         sv = build_model(sub)
@@ -120,6 +122,23 @@ def improve_roster(
     if settled is None or settled.objective_value >= start_value - 1e-6:
         return incumbent
     return settled
+
+
+def window_weights(problem: RosterProblem, incumbent: Incumbent) -> np.ndarray:
+    """How often to pick each window start: mostly where the incumbent is short of heads.
+
+    A window's weight is its priced shortfall (missing heads times their under-coverage
+    weight), plus a floor of a fifth of the mean so that every window is still visited.
+    """
+    scheduled = np.zeros(problem.required.shape, dtype=int)
+    for (i, _group, c), heads in incumbent.split.items():
+        scheduled[i, c] += heads
+    short = np.clip(problem.required - scheduled, 0, None) * problem.under_weight
+    per_day = short.sum(axis=1).reshape(problem.horizon.days, -1).sum(axis=1).astype(float)
+    starts = max(1, problem.horizon.days - WINDOW_DAYS + 1)
+    score = np.array([per_day[d : d + WINDOW_DAYS].sum() for d in range(starts)])
+    score += WINDOW_FLOOR * score.mean() + 1e-9
+    return np.asarray(score / score.sum())
 
 
 def neighbourhood(

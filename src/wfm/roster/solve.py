@@ -82,7 +82,7 @@ DETERMINISTIC_SHARE = 0.15
 # which runs beside the main search (after it, when the greedy roster could not be completed).
 # The search stops on the deterministic budget alone (so the roster does not depend on the
 # machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
-LNS_SHARE = 0.2
+LNS_SHARE = 0.18
 LNS_CEILING = 1.0
 
 
