@@ -3,15 +3,15 @@
 One deterministic CP-SAT worker explores a large roster slowly: at 15-minute intervals and a
 few hundred agents its first minute ends far from the optimum, and with one worker CP-SAT runs
 none of its own neighbourhood searches. Here the incumbent roster is improved the classic way:
-free a neighbourhood — a random group of agents over a window of two days — and solve a model
-of those agents and days alone. Everything else is held: other agents' shifts and the free
-agents' shifts outside the window reach the small model only as constants (heads on duty per
-interval and skill group, heads per shift, their side of the fairness rules; see
-`HeldRoster`), and intervals no free shift can reach are left out, so a step costs what its
-few agents and days cost, not what the whole roster does. The small model is solved from
-scratch: only an improvement replaces the incumbent, and CP-SAT finds one faster than it
-completes a partial hint. The neighbourhood grows when its solves finish early and shrinks
-when they time out.
+free a neighbourhood — a random group of agents over a window of two days, picked mostly where
+the incumbent is short of heads — and solve a model of those agents and days alone. Everything
+else is held: other agents' shifts and the free agents' shifts outside the window reach the
+small model only as constants (heads on duty per interval and skill group, heads per shift,
+their side of the fairness rules; see `HeldRoster`), and intervals no free shift can reach are
+left out, so a step costs what its few agents and days cost, not what the whole roster does.
+The small model is solved from scratch: only an improvement replaces the incumbent, and CP-SAT
+finds one faster than it completes a partial hint. The neighbourhood grows when its solves
+finish early and shrinks when they time out. It runs beside the main search (solve.py).
 
 Everything is deterministic: neighbourhoods come from a generator seeded with the solver seed,
 each solve is bounded by CP-SAT's deterministic clock (plus a fixed charge per step for
