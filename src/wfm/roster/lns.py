@@ -11,7 +11,7 @@ their side of the fairness rules; see `HeldRoster`), and intervals no free shift
 left out, so a step costs what its few agents and days cost, not what the whole roster does.
 The small model is solved from scratch: only an improvement replaces the incumbent, and CP-SAT
 finds one faster than it completes a partial hint. The neighbourhood grows when its solves
-finish early and shrinks when they time out. It runs beside the main search (solve.py).
+finish early and shrinks when they time out.
 
 Everything is deterministic: neighbourhoods come from a generator seeded with the solver seed,
 each solve is bounded by CP-SAT's deterministic clock (plus a fixed charge per step for

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -78,11 +77,11 @@ LP_MIN_SECONDS = 1.0
 # wall limit on slow machines. The demo (100 agents, hourly) needs this much to be proved
 # optimal; on larger rosters the neighbourhood search that follows does the improving.
 DETERMINISTIC_SHARE = 0.15
-# Deterministic time per second of time limit for the neighbourhood search (wfm.roster.lns),
-# which runs beside the main search (after it, when the greedy roster could not be completed).
+# Deterministic time per second of time limit for the neighbourhood search that follows a
+# search ending short of optimality (wfm.roster.lns).
 # The search stops on the deterministic budget alone (so the roster does not depend on the
 # machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
-LNS_SHARE = 0.18
+LNS_SHARE = 0.15
 LNS_CEILING = 1.0
 
 
@@ -96,26 +95,8 @@ def solve_roster(
     solver = solver_parameters(settings)
     # The LP bound runs beside the search: CP-SAT releases the GIL, and a deterministic
     # search uses one core, leaving the other to HiGHS.
-    pool = ThreadPoolExecutor(max_workers=2)
+    pool = ThreadPoolExecutor(max_workers=1)
     lp_future = pool.submit(lp_bound, v.model, settings.time_limit_seconds)
-    # So does the neighbourhood search, from the completed greedy roster: on large rosters it
-    # improves while the main search is still looking. It is stopped once the main search
-    # proves its roster optimal, and otherwise runs its whole deterministic budget, so the
-    # roster kept (the better of the two) does not depend on the machine's speed.
-    stop = threading.Event()
-    lns_future: Future[cp_model.CpSolver] | None = None
-    if settings.deterministic and fallback is not None:
-        lns_future = pool.submit(
-            improve_roster,
-            problem,
-            v,
-            fallback,
-            settings,
-            budget=settings.time_limit_seconds * LNS_SHARE,
-            deadline=started + settings.time_limit_seconds * LNS_CEILING,
-            progress=progress,
-            stop=stop,
-        )
     if progress:
         progress(
             f"roster: {len(problem.agents)} agents, {len(v.x):,} shift choices, "
@@ -124,8 +105,6 @@ def solve_roster(
         status = solver.solve(v.model, _Reporter(progress))
     else:
         status = solver.solve(v.model)
-    if status != cp_model.FEASIBLE:
-        stop.set()  # optimal, or nothing to improve on: the neighbourhoods are not needed
     bound = solver.best_objective_bound  # the fallback's own bound is of its fixed copy
     if status == cp_model.UNKNOWN and fallback is not None:
         # no better roster in time, but the verified greedy one holds every rule: start there
@@ -136,20 +115,18 @@ def solve_roster(
         pool.shutdown(wait=False, cancel_futures=True)
         raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
     if status == cp_model.FEASIBLE and settings.deterministic:
-        if lns_future is None:
-            improved = improve_roster(
-                problem,
-                v,
-                solver,
-                settings,
-                budget=settings.time_limit_seconds * LNS_SHARE,
-                deadline=started + settings.time_limit_seconds * LNS_CEILING,
-                progress=progress,
-            )
-        else:
-            improved = lns_future.result()
-        if improved.objective_value < solver.objective_value:
-            solver = improved
+        # After the main search, not beside it: run in parallel, the two compete for the
+        # cores and the wall-clock ceilings start to bind, which would make the roster depend
+        # on the machine's load.
+        solver = improve_roster(
+            problem,
+            v,
+            solver,
+            settings,
+            budget=settings.time_limit_seconds * LNS_SHARE,
+            deadline=started + settings.time_limit_seconds * LNS_CEILING,
+            progress=progress,
+        )
     result = read_solution(problem, v, solver)
     if status != cp_model.OPTIMAL:
         # CP-SAT's own bound moves slowly on large rosters; the LP relaxation proves more
