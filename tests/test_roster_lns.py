@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 import numpy as np
 import pytest
@@ -49,19 +48,6 @@ def test_neighbourhoods_improve_a_poor_roster_and_repeat_exactly() -> None:
     assert runs[0].objective_value == runs[1].objective_value
     assert list(runs[0].response_proto.solution) == list(runs[1].response_proto.solution)
     assert runs[0].objective_value >= optimum.objective_value
-
-
-def test_a_stopped_search_returns_its_start_untouched() -> None:
-    config, problem = _problem()
-    v = build_model(problem)
-    start = cp_model.CpSolver()
-    start.parameters.num_workers = 1
-    start.parameters.max_deterministic_time = 0.001
-    assert start.solve(v.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    stop = threading.Event()
-    stop.set()
-    kept = improve_roster(problem, v, start, config.solver, budget=20.0, deadline=1e18, stop=stop)
-    assert kept is start
 
 
 def test_solve_roster_reports_a_bound_no_worse_than_the_lp() -> None:

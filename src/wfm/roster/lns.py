@@ -22,7 +22,6 @@ deadline is only a ceiling against a stall; set it well beyond the budget's expe
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -64,13 +63,11 @@ def improve_roster(
     budget: float,
     deadline: float,
     progress: Progress | None = None,
-    stop: threading.Event | None = None,
 ) -> cp_model.CpSolver:
     """The best solver response found by neighbourhood search from `incumbent`.
 
     `budget` is in CP-SAT deterministic time units; `deadline` is a `time.perf_counter()`
-    moment after which no new neighbourhood starts; `stop`, once set, ends the search after
-    the current step. Returns `incumbent` when nothing improves.
+    moment after which no new neighbourhood starts. Returns `incumbent` when nothing improves.
     """
     best = read_incumbent(problem, v, incumbent)
     start_value = best.objective
@@ -81,8 +78,6 @@ def improve_roster(
     spent = 0.0
     step = 0
     while spent < budget and time.perf_counter() < deadline and agents > 1:
-        if stop is not None and stop.is_set():
-            return incumbent
         count = min(agents, size * AGENTS_PER_UNIT)
         free = sorted(rng.choice(agents, size=count, replace=False).tolist())
         weights = window_weights(problem, best)
@@ -210,16 +205,19 @@ def neighbourhood(
             agents=len(held),
             heads=heads,
             shift_heads=dict(shift_heads),
-            wish_shares=tuple(sorted(set(shares))[:1] + sorted(set(shares))[-1:]),
-            undesirable={
-                contract: (min(counts), max(counts)) if len(counts) > 1 else tuple(counts)
-                for contract, counts in loads.items()
-            },
+            wish_shares=_extremes(shares),
+            undesirable={contract: _extremes(counts) for contract, counts in loads.items()},
             split=split,
             frozen=frozenset(frozen),
         ),
     )
     return sub, held_cost
+
+
+def _extremes(values: list[int]) -> tuple[int, ...]:
+    """The lowest and highest value (one value stays one): all a max-min or spread rule needs
+    of the held agents, and still says whether there were one or more of them."""
+    return (min(values), max(values)) if len(values) > 1 else tuple(values)
 
 
 def _add_heads(
@@ -229,10 +227,9 @@ def _add_heads(
     option = problem.options[o]
     group = problem.agent_group[agent]
     heads[option.first_interval : option.first_interval + option.n_intervals, group] += 1
-    lengths = {choice.rule: choice.length for choice in option.breaks}
     for rule, offset in incumbent.breaks.get((agent, o), []):
         begin = option.first_interval + offset
-        heads[begin : begin + lengths[rule], group] -= 1
+        heads[begin : begin + option.break_length(rule), group] -= 1
 
 
 def merge(

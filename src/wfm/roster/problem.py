@@ -53,6 +53,10 @@ class ShiftOption:
     def label(self) -> str:
         return f"{format_clock(self.start_minute)}-{format_clock(self.end_minute % 1440)}"
 
+    def break_length(self, rule: int) -> int:
+        """Intervals taken by this shift's break of that rule."""
+        return next(choice.length for choice in self.breaks if choice.rule == rule)
+
 
 @dataclass(frozen=True)
 class WishTerm:

@@ -244,11 +244,12 @@ def read_solution(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSolv
     """Turn variable values into roster, assignment, coverage and wish frames."""
     horizon = problem.horizon
     stamps = horizon.intervals()
-    chosen = dict(enumerate(chosen_shifts(problem, v, solver.value)))
+    shifts = chosen_shifts(problem, v, solver.value)
+    chosen = dict(enumerate(shifts))
     break_starts: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for (a, o), taken in hand_out_breaks(problem, v, solver.value, list(chosen.values())).items():
-        lengths = {choice.rule: choice.length for choice in problem.options[o].breaks}
-        break_starts[a, o] = [(offset, lengths[rule]) for rule, offset in taken]
+    for (a, o), taken in hand_out_breaks(problem, v, solver.value, shifts).items():
+        option = problem.options[o]
+        break_starts[a, o] = [(offset, option.break_length(rule)) for rule, offset in taken]
 
     shift_rows = []
     status: dict[int, dict[int, str | None]] = defaultdict(dict)  # interval -> agent -> state

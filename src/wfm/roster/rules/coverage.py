@@ -25,9 +25,8 @@ def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], 
                 heads[i, group].extend(workers)
     for (o, group, rule, offset), count in v.breaks.items():
         option = problem.options[o]
-        choice = next(b for b in option.breaks if b.rule == rule)
         start = option.first_interval + offset
-        for i in range(start, start + choice.length):
+        for i in range(start, start + option.break_length(rule)):
             if i < problem.n_intervals:
                 heads[i, group].append(-count)
     return heads
@@ -92,12 +91,11 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             split.append(var)
         model.add(sum(split) == on_duty)
     terms: PenaltyTerms = []
-    for (i, c), scheduled in scheduled_heads(v).items():
+    served = scheduled_heads(v)
+    for (i, c), scheduled in served.items():
         need = int(problem.required[i, c])
         if need > 0:
-            steps = problem.shortage_steps.get((i, c)) or [
-                (int(problem.under_weight[i, c]) * m, n) for m, n in shortage_tiers(need)
-            ]
+            steps = _steps(problem, i, c)
             if isinstance(scheduled, int):  # held heads only: the shortfall is known
                 terms.append((1, _step_cost(steps, need - scheduled)))
                 continue
@@ -105,16 +103,21 @@ def add_coverage(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
             model.add(under >= need - scheduled)
             v.under[i, c] = under
             terms += _shortage_steps(model, under, steps, i, c)
-    served = scheduled_heads(v)
     for i, c in zip(*problem.required.nonzero(), strict=True):
         if (int(i), int(c)) not in served:  # demand nobody can serve: a constant penalty
-            need = int(problem.required[i, c])
-            weight = int(problem.under_weight[i, c])
-            steps = problem.shortage_steps.get((int(i), int(c))) or [
-                (weight * m, n) for m, n in shortage_tiers(need)
-            ]
-            terms.append((1, _step_cost(steps, need)))
+            terms.append(
+                (1, _step_cost(_steps(problem, int(i), int(c)), int(problem.required[i, c])))
+            )
     return terms
+
+
+def _steps(problem: RosterProblem, i: int, c: int) -> list[tuple[int, int]]:
+    """(cost per head, heads) steps of a shortfall at (interval, channel): service-priced where
+    known, else the headcount tiers at the interval's under-coverage weight."""
+    need = int(problem.required[i, c])
+    return problem.shortage_steps.get((i, c)) or [
+        (int(problem.under_weight[i, c]) * m, n) for m, n in shortage_tiers(need)
+    ]
 
 
 def _step_cost(steps: list[tuple[int, int]], missing: int) -> int:
