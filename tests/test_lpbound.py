@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from wfm.roster.lpbound import lp_bound
+from wfm.roster.lpbound import lp_bound, lp_relaxation
 
 
 def _optimum(model: cp_model.CpModel) -> float:
@@ -88,3 +88,16 @@ def test_the_bound_is_tight_on_a_totally_unimodular_cover(weight: int) -> None:
         model.add(sum(shifts[s] for s in starts if s <= t < s + 3) + under[t] >= want)
     model.minimize(3 * sum(shifts.values()) + weight * 5 * sum(under))
     assert lp_bound(model) == _optimum(model)
+
+
+def test_the_relaxed_optimum_comes_with_the_bound() -> None:
+    # The same fractional cover: every set at 1/2, costing 1.5 before the bound rounds up.
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"s{i}") for i in range(3)]
+    for a, b in ((0, 2), (0, 1), (1, 2)):
+        model.add_bool_or([x[a], x[b]])
+    model.minimize(sum(x))
+    relaxation = lp_relaxation(model)
+    assert relaxation is not None
+    assert relaxation.bound == 2
+    assert relaxation.values[[var.index for var in x]] == pytest.approx([0.5, 0.5, 0.5], abs=1e-6)

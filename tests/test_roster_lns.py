@@ -1,4 +1,4 @@
-"""Neighbourhood search and the LP bound inside solve_roster, on small rosters."""
+"""Neighbourhood search, the LP bound and the LP-guided first roster, on small rosters."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from ortools.sat.python import cp_model
 
 from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 from wfm.roster import build_roster_problem, solve_roster
-from wfm.roster.incumbent import Incumbent, read_incumbent
+from wfm.roster.hint import greedy_roster
+from wfm.roster.incumbent import Incumbent, read_incumbent, solve_fixed
 from wfm.roster.lns import improve_roster, neighbourhood, window_weights
+from wfm.roster.lpbound import lp_relaxation
 from wfm.roster.model import build_model
+from wfm.roster.solve import guided_roster
 
 
 def _problem():
@@ -151,3 +154,28 @@ def test_windows_are_picked_mostly_where_heads_are_missing() -> None:
     covered = {(3 * 24 + h, 0, 0): 2 for h in range(8, 20)}  # (interval, group, channel)
     even = window_weights(problem, Incumbent(({},) * 4, {}, covered, 0.0))
     assert even == pytest.approx(np.full(4, 0.25))
+
+
+def test_an_integral_relaxation_rounds_to_the_optimum() -> None:
+    """Where the LP relaxation is integral already, the guided greedy works exactly its shifts:
+    nothing more for coverage (the relaxation weighed the surplus), so its cost is the bound."""
+    config, problem = _problem()
+    v = build_model(problem)
+    relaxation = lp_relaxation(v.model)
+    assert relaxation is not None
+    worked = [relaxation.values[var.index] for var in v.x.values()]
+    assert all(min(value, 1 - value) < 1e-6 for value in worked)  # integral
+    plain = solve_fixed(v, greedy_roster(problem), seed=1, deterministic_time=5, seconds=10)
+    rounded = guided_roster(problem, v, relaxation, config.solver)
+    assert plain is not None and rounded is not None
+    assert rounded.objective_value == relaxation.bound < plain.objective_value
+
+
+def test_the_guide_decides_which_shifts_the_greedy_takes() -> None:
+    _, problem = _problem()
+    plain = greedy_roster(problem)
+    assert any(problem.options[o].template == "early" for _, o in plain)
+    late = {(a, o): 1.0 for a in range(len(problem.agents)) for o in problem.agent_options[a]}
+    late = {key: share for key, share in late.items() if problem.options[key[1]].template == "late"}
+    guided = greedy_roster(problem, late)
+    assert guided and all(problem.options[o].template == "late" for _, o in guided)

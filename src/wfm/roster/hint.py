@@ -2,6 +2,9 @@
 
 Agents are taken most-constrained first; each takes, one at a time, the shift that covers most
 of the demand still open for its skills, until its contract is met and no shift helps any more.
+Given a guide — the shifts' values in the model's LP relaxation — each agent takes the shifts
+the relaxation works, the most-worked first, and others only to reach its contract's minimum: a
+rounding of the relaxed optimum, which on rosters is nearly integral already.
 The greedy keeps the rules it can check locally (one shift a day, rest, forbidden sequences,
 weekly hours and days, per-type and total limits, locks); CP-SAT repairs whatever else it
 breaks. It is a hint, never the answer: the solver's result replaces it.
@@ -10,12 +13,19 @@ breaks. It is a hint, never the answer: the solver's result replaces it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from wfm.config import Contract
 from wfm.roster.problem import RosterProblem
+
+# A guided shift is worth this much per unit of its relaxed value, more than any shift's
+# coverage gain (head-intervals), so guided shifts come first; guide values below GUIDE_MIN
+# count as zero (an interior-point optimum leaves traces on every shift).
+GUIDE_WEIGHT = 1000.0
+GUIDE_MIN = 0.01
 
 
 @dataclass
@@ -97,8 +107,14 @@ class _AgentPlan:
             residual[i, c] -= 1
 
 
-def greedy_roster(problem: RosterProblem) -> set[tuple[int, int]]:
-    """(agent, option) pairs of a quick roster."""
+def greedy_roster(
+    problem: RosterProblem, guide: Mapping[tuple[int, int], float] | None = None
+) -> set[tuple[int, int]]:
+    """(agent, option) pairs of a quick roster, rounding `guide` ((agent, option) -> relaxed
+    value) where one is given."""
+    weights = {
+        key: GUIDE_WEIGHT * share for key, share in (guide or {}).items() if share >= GUIDE_MIN
+    }
     residual = problem.required.astype(float).copy()
     cover_need = {(day, t): need for day, t, need, *_ in problem.shift_cover}
     locked = {(a, day): allowed for a, day, allowed in problem.locks}
@@ -117,14 +133,18 @@ def greedy_roster(problem: RosterProblem) -> set[tuple[int, int]]:
             if plan.cols:
                 span = slice(option.first_interval, option.first_interval + option.n_intervals)
                 gain = float(np.clip(residual[span][:, plan.cols], 0, None).sum())
-            return gain + 10 * max(0, cover_need.get((option.day, option.template), 0))
+            cover = 10 * max(0, cover_need.get((option.day, option.template), 0))
+            return gain + cover + weights.get((plan.agent, o), 0.0)
 
         while True:
             candidates = [o for o in problem.agent_options[a] if plan.allows(o, locked)]
             if not candidates:
                 break
             best = max(candidates, key=lambda o: (value(o), -o))
-            if value(best) <= 0 and plan.total >= plan.min_minutes():
+            # Past its contract's minimum an agent works on while a shift still helps; with a
+            # guide, only the shifts the relaxation works (it weighed their surplus already).
+            helps = (a, best) in weights if guide is not None else value(best) > 0
+            if not helps and plan.total >= plan.min_minutes():
                 break
             plan.take(best, residual)
             option = problem.options[best]

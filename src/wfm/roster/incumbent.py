@@ -9,7 +9,7 @@ of their own.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -69,3 +69,33 @@ def read_incumbent(problem: RosterProblem, v: RosterVars, solver: cp_model.CpSol
         split={key: int(solver.value(expr)) for key, expr in v.serving.items()},
         objective=solver.objective_value,
     )
+
+
+def solve_fixed(
+    v: RosterVars,
+    shifts: set[tuple[int, int]],
+    seed: int,
+    deterministic_time: float,
+    seconds: float,
+    hints: Mapping[int, int] | None = None,
+) -> cp_model.CpSolver | None:
+    """Solve a copy of the model with the shift variables fixed to `shifts` ((agent, option)
+    pairs worked); `hints` (proto index -> value) may start the breaks and channel splits.
+
+    The copy has the model's variable indices, so the response reads as one of the model.
+    None when no roster with those shifts is found (it breaks a rule, or time ran out).
+    """
+    trial = v.model.clone()
+    trial.clear_hints()
+    for key, var in v.x.items():
+        trial.add(trial.get_bool_var_from_proto_index(var.index) == int(key in shifts))
+    for index, value in (hints or {}).items():
+        trial.add_hint(trial.get_int_var_from_proto_index(index), value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = deterministic_time
+    solver.parameters.max_time_in_seconds = seconds
+    if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver

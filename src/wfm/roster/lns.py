@@ -30,7 +30,13 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
-from wfm.roster.incumbent import Incumbent, chosen_shifts, hand_out_breaks, read_incumbent
+from wfm.roster.incumbent import (
+    Incumbent,
+    chosen_shifts,
+    hand_out_breaks,
+    read_incumbent,
+    solve_fixed,
+)
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, HeldRoster, RosterProblem
 from wfm.roster.rules.fairness import undesirable_options, wish_share
@@ -273,25 +279,20 @@ def settle(
     This turns the incumbent back into a response of the full model (which the solution reader
     needs); the solver may still improve breaks and channel splits. None if it finds nothing.
     """
-    trial = v.model.clone()
-    trial.clear_hints()
-    for (a, o), var in v.x.items():
-        fixed = int(incumbent.shifts[a].get(problem.options[o].day) == o)
-        trial.add(trial.get_bool_var_from_proto_index(var.index) == fixed)
+    shifts = {(a, o) for a, days in enumerate(incumbent.shifts) for o in days.values()}
     counts: Counter[tuple[int, int, int, int]] = Counter()
     for (a, o), taken in incumbent.breaks.items():
         for rule, offset in taken:
             counts[o, problem.agent_group[a], rule, offset] += 1
-    for key, var in v.breaks.items():
-        trial.add_hint(trial.get_int_var_from_proto_index(var.index), counts[key])
+    hints = {var.index: counts[key] for key, var in v.breaks.items()}
     for slot, expr in v.serving.items():
         if isinstance(expr, cp_model.IntVar) and slot in incumbent.split:
-            trial.add_hint(trial.get_int_var_from_proto_index(expr.index), incumbent.split[slot])
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.max_deterministic_time = FINAL_DETERMINISTIC_TIME
-    solver.parameters.max_time_in_seconds = max(1.0, settings.time_limit_seconds * 0.1)
-    if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return solver
+            hints[expr.index] = incumbent.split[slot]
+    return solve_fixed(
+        v,
+        shifts,
+        settings.seed,
+        deterministic_time=FINAL_DETERMINISTIC_TIME,
+        seconds=max(1.0, settings.time_limit_seconds * 0.1),
+        hints=hints,
+    )

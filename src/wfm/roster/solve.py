@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -22,9 +22,9 @@ from wfm.domain import (
 )
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.hint import greedy_roster
-from wfm.roster.incumbent import chosen_shifts, hand_out_breaks
+from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
 from wfm.roster.lns import improve_roster
-from wfm.roster.lpbound import lp_bound
+from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
 from wfm.timeutil import format_clock
@@ -68,8 +68,9 @@ def solver_parameters(settings: SolverConfig) -> cp_model.CpSolver:
     return solver
 
 
-# After the search, the LP bound (computed beside it) gets what is left of the wall limit,
-# and at least this long.
+# The LP relaxation (computed beside the main search) has this share of the time limit; it is
+# waited for at least LP_MIN_SECONDS more.
+LP_SHARE = 0.6
 LP_MIN_SECONDS = 1.0
 
 # Deterministic time per second of time limit for the main search. Measured (2 shared cores),
@@ -90,17 +91,22 @@ def solve_roster(
 ) -> RosterResult:
     """Build and solve the model; raise WfmInputError naming the rules when none can hold."""
     started = time.perf_counter()
+    limit = settings.time_limit_seconds
     v = build_model(problem)
-    fallback = add_complete_hint(v, greedy_roster(problem), settings)
-    solver = solver_parameters(settings)
-    # The LP bound runs beside the search: CP-SAT releases the GIL, and a deterministic
-    # search uses one core, leaving the other to HiGHS.
+    # The LP relaxation (of a copy: the hints change below) runs beside the greedy roster and
+    # the search: HiGHS and CP-SAT release the GIL, and a deterministic search uses one core,
+    # leaving the other to HiGHS.
     pool = ThreadPoolExecutor(max_workers=1)
-    lp_future = pool.submit(lp_bound, v.model, settings.time_limit_seconds)
+    lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
+    hinted = time.perf_counter()
+    fallback = add_complete_hint(v, greedy_roster(problem), settings)
+    # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
+    reserve = time.perf_counter() - hinted
+    solver = solver_parameters(settings)
     if progress:
         progress(
             f"roster: {len(problem.agents)} agents, {len(v.x):,} shift choices, "
-            f"time limit {settings.time_limit_seconds:g} s"
+            f"time limit {limit:g} s"
         )
         status = solver.solve(v.model, _Reporter(progress))
     else:
@@ -114,7 +120,14 @@ def solve_roster(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         pool.shutdown(wait=False, cancel_futures=True)
         raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
+    relaxation: Relaxation | None = None
     if status == cp_model.FEASIBLE and settings.deterministic:
+        # The relaxation has a time limit of its own: waiting for it keeps the roster
+        # independent of how fast the search ran beside it.
+        wait = started + limit * LP_SHARE - time.perf_counter()
+        relaxation = _result(lp_future, max(wait, 0.0) + LP_MIN_SECONDS)
+        if relaxation is not None:
+            solver = _better(solver, guided_roster(problem, v, relaxation, settings, progress))
         # After the main search, not beside it: run in parallel, the two compete for the
         # cores and the wall-clock ceilings start to bind, which would make the roster depend
         # on the machine's load.
@@ -123,20 +136,18 @@ def solve_roster(
             v,
             solver,
             settings,
-            budget=settings.time_limit_seconds * LNS_SHARE,
-            deadline=started + settings.time_limit_seconds * LNS_CEILING,
+            budget=limit * LNS_SHARE,
+            deadline=started + limit * LNS_CEILING - reserve,
             progress=progress,
         )
     result = read_solution(problem, v, solver)
     if status != cp_model.OPTIMAL:
         # CP-SAT's own bound moves slowly on large rosters; the LP relaxation proves more
-        left = settings.time_limit_seconds - (time.perf_counter() - started)
-        try:
-            relaxed = lp_future.result(timeout=max(left, LP_MIN_SECONDS))
-        except FutureTimeout:
-            relaxed = None
-        if relaxed is not None and relaxed > bound:
-            bound = min(relaxed, solver.objective_value)
+        if relaxation is None:
+            left = limit - (time.perf_counter() - started)
+            relaxation = _result(lp_future, max(left, LP_MIN_SECONDS))
+        if relaxation is not None and relaxation.bound > bound:
+            bound = min(relaxation.bound, solver.objective_value)
             if progress:
                 progress(f"roster: the LP relaxation proves cost >= {bound / OBJECTIVE_UNIT:,.0f}")
     pool.shutdown(wait=False, cancel_futures=True)
@@ -150,6 +161,53 @@ def solve_roster(
     )
 
 
+def _result(future: Future[Relaxation | None], timeout: float) -> Relaxation | None:
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        return None
+
+
+def _better(solver: cp_model.CpSolver, other: cp_model.CpSolver | None) -> cp_model.CpSolver:
+    """The response with the lower cost (the first on a tie)."""
+    if other is None or other.objective_value >= solver.objective_value:
+        return solver
+    return other
+
+
+def guided_roster(
+    problem: RosterProblem,
+    v: RosterVars,
+    relaxation: Relaxation,
+    settings: SolverConfig,
+    progress: Progress | None = None,
+) -> cp_model.CpSolver | None:
+    """The LP relaxation rounded to a roster (`greedy_roster` guided by it), breaks and channel
+    splits solved for its shifts; None when the rounding breaks a rule the greedy cannot see."""
+    guide = {key: float(relaxation.values[var.index]) for key, var in v.x.items()}
+    rounded = _solve_shifts(v, greedy_roster(problem, guide), settings)
+    if rounded is not None and progress:
+        progress(
+            f"roster: the LP relaxation rounded to a roster costs "
+            f"{rounded.objective_value / OBJECTIVE_UNIT:,.0f}"
+        )
+    return rounded
+
+
+def _solve_shifts(
+    v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
+) -> cp_model.CpSolver | None:
+    """A roster working exactly `shifts`, with its breaks and channel splits solved."""
+    limit = settings.time_limit_seconds
+    return solve_fixed(
+        v,
+        shifts,
+        settings.seed,
+        deterministic_time=max(0.5, limit * 0.02),
+        seconds=max(1.0, limit * 0.1),
+    )
+
+
 def add_complete_hint(
     v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
 ) -> cp_model.CpSolver | None:
@@ -160,22 +218,15 @@ def add_complete_hint(
     complete roster to fall back on), or None (hinting the shifts only) when the greedy roster
     breaks a rule only the solver could see.
     """
-    trial = v.model.clone()
-    for key, var in v.x.items():
-        trial.add(trial.get_bool_var_from_proto_index(var.index) == int(key in shifts))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.max_time_in_seconds = max(1.0, settings.time_limit_seconds * 0.1)
-    solver.parameters.max_deterministic_time = max(0.5, settings.time_limit_seconds * 0.02)
-    if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver = _solve_shifts(v, shifts, settings)
+    if solver is None:
         for key, var in v.x.items():
             v.model.add_hint(var, key in shifts)
         return None
     v.model.clear_hints()
     for index in range(len(v.model.proto.variables)):
         var = v.model.get_int_var_from_proto_index(index)
-        v.model.add_hint(var, solver.value(trial.get_int_var_from_proto_index(index)))
+        v.model.add_hint(var, solver.value(var))
     return solver
 
 
