@@ -12,7 +12,13 @@ from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 from wfm.roster import build_roster_problem, solve_roster
 from wfm.roster.hint import greedy_roster
 from wfm.roster.incumbent import Incumbent, read_incumbent, solve_fixed
-from wfm.roster.lns import improve_roster, neighbourhood, window_weights
+from wfm.roster.lns import (
+    denied_wishes,
+    improve_roster,
+    neighbourhood,
+    pick_agents,
+    window_weights,
+)
 from wfm.roster.lpbound import lp_relaxation
 from wfm.roster.model import build_model
 from wfm.roster.solve import guided_roster
@@ -179,3 +185,25 @@ def test_the_guide_decides_which_shifts_the_greedy_takes() -> None:
     late = {key: share for key, share in late.items() if problem.options[key[1]].template == "late"}
     guided = greedy_roster(problem, late)
     assert guided and all(problem.options[o].template == "late" for _, o in guided)
+
+
+def test_neighbourhoods_go_where_wishes_are_denied() -> None:
+    """A denied wish weighs its window like missing heads do, and the agent who wished it is
+    freed with it (only then can the wish be granted)."""
+    config = tiny_config(planning={"days": 5})
+    team = agents(*((f"a{i}", ("phone",)) for i in range(9)))
+    wishes = {"a4": prefs("a4", wishes=[{"day_off": "thu", "priority": 3}])}
+    problem = build_roster_problem(
+        config, team, wishes, requirements(config, {}), horizon_of(config)
+    )
+    thursday_late = next(o for o in problem.agent_options[4] if problem.options[o].day == 3)
+    worked = tuple({3: thursday_late} if a == 4 else {} for a in range(9))
+    denied = denied_wishes(problem, Incumbent(worked, {}, {}, 0.0))
+    assert [(t.agent, t.day) for t in denied] == [(4, 3)]
+    weights = window_weights(problem, Incumbent(worked, {}, {}, 0.0), denied)
+    assert weights[2] == pytest.approx(weights[3]) and weights[2] > 4 * weights[0]
+    rng = np.random.default_rng(0)
+    picks = [pick_agents(9, 3, [4], rng) for _ in range(20)]
+    assert all(4 in free and len(free) == 3 for free in picks)
+    assert len({tuple(free) for free in picks}) > 1  # the others are still drawn at random
+    assert sum(4 in pick_agents(9, 3, [], rng) for _ in range(60)) < 40

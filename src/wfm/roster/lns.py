@@ -3,8 +3,9 @@
 One deterministic CP-SAT worker explores a large roster slowly: at 15-minute intervals and a
 few hundred agents its first minute ends far from the optimum, and with one worker CP-SAT runs
 none of its own neighbourhood searches. Here the incumbent roster is improved the classic way:
-free a neighbourhood — a random group of agents over a window of two days, picked mostly where
-the incumbent is short of heads — and solve a model of those agents and days alone. Everything
+free a neighbourhood — a group of agents over a window of two days, picked mostly where
+the incumbent is short of heads or denies wishes, with some of the agents whose wishes it
+denies there and the rest at random — and solve a model of those agents and days alone. Everything
 else is held: other agents' shifts and the free agents' shifts outside the window reach the
 small model only as constants (heads on duty per interval and skill group, heads per shift,
 their side of the fairness rules; see `HeldRoster`), and intervals no free shift can reach are
@@ -38,7 +39,7 @@ from wfm.roster.incumbent import (
     solve_fixed,
 )
 from wfm.roster.model import RosterVars, build_model
-from wfm.roster.problem import OBJECTIVE_UNIT, HeldRoster, RosterProblem
+from wfm.roster.problem import OBJECTIVE_UNIT, HeldRoster, RosterProblem, WishTerm
 from wfm.roster.rules.fairness import undesirable_options, wish_share
 
 Progress = Callable[[str], None]
@@ -46,6 +47,7 @@ Progress = Callable[[str], None]
 STEP_DETERMINISTIC_TIME = 0.5  # per neighbourhood solve
 WINDOW_DAYS = 2
 WINDOW_FLOOR = 0.2  # every window keeps this share of the mean shortfall as its weight
+WANTING_SHARE = 3  # at most 1/3 of a neighbourhood's agents are picked for their denied wishes
 # Neighbourhood size, in units of this many agents: it starts at START_AGENTS units and moves
 # by about 20% a step (and at least one unit), never below MIN_AGENTS units.
 AGENTS_PER_UNIT = 3
@@ -85,10 +87,11 @@ def improve_roster(
     step = 0
     while spent < budget and time.perf_counter() < deadline and agents > 1:
         count = min(agents, size * AGENTS_PER_UNIT)
-        free = sorted(rng.choice(agents, size=count, replace=False).tolist())
-        weights = window_weights(problem, best)
+        denied = denied_wishes(problem, best)
+        weights = window_weights(problem, best, denied)
         first = int(rng.choice(len(weights), p=weights))
         last = min(days, first + WINDOW_DAYS) - 1
+        free = pick_agents(agents, count, [t.agent for t in denied if first <= t.day <= last], rng)
         sub, held_cost = neighbourhood(problem, best, free, first, last)
         sv = build_model(sub)
         solver = cp_model.CpSolver()
@@ -125,21 +128,42 @@ def improve_roster(
     return settled
 
 
-def window_weights(problem: RosterProblem, incumbent: Incumbent) -> np.ndarray:
-    """How often to pick each window start: mostly where the incumbent is short of heads.
+def denied_wishes(problem: RosterProblem, incumbent: Incumbent) -> list[WishTerm]:
+    """The wish days the incumbent roster does not grant."""
+    return [t for t in problem.wishes if t.violated_by(incumbent.shifts[t.agent].get(t.day))]
+
+
+def window_weights(
+    problem: RosterProblem, incumbent: Incumbent, denied: list[WishTerm] | None = None
+) -> np.ndarray:
+    """How often to pick each window start: mostly where the incumbent loses most.
 
     A window's weight is its priced shortfall (missing heads times their under-coverage
-    weight), plus a floor of a fifth of the mean so that every window is still visited.
+    weight) plus the penalties of the wish days it denies there, and a floor of a fifth of the
+    mean so that every window is still visited.
     """
     scheduled = np.zeros(problem.required.shape, dtype=int)
     for (i, _group, c), heads in incumbent.split.items():
         scheduled[i, c] += heads
     short = np.clip(problem.required - scheduled, 0, None) * problem.under_weight
     per_day = short.sum(axis=1).reshape(problem.horizon.days, -1).sum(axis=1).astype(float)
+    for term in denied or ():
+        per_day[term.day] += term.penalty
     starts = max(1, problem.horizon.days - WINDOW_DAYS + 1)
     score = np.array([per_day[d : d + WINDOW_DAYS].sum() for d in range(starts)])
     score += WINDOW_FLOOR * score.mean() + 1e-9
     return np.asarray(score / score.sum())
+
+
+def pick_agents(agents: int, count: int, wanting: list[int], rng: np.random.Generator) -> list[int]:
+    """`count` agents to free: up to a third of them from `wanting` (agents whose wishes the
+    window denies; only freeing them can grant those), the rest drawn from everyone."""
+    candidates = sorted(set(wanting))
+    take = min(len(candidates), max(1, count // WANTING_SHARE)) if candidates else 0
+    free = set(rng.choice(candidates, size=take, replace=False).tolist()) if take else set()
+    others = [a for a in range(agents) if a not in free]
+    free.update(rng.choice(others, size=count - len(free), replace=False).tolist())
+    return sorted(free)
 
 
 def neighbourhood(
