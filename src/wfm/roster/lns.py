@@ -3,7 +3,8 @@
 One deterministic CP-SAT worker explores a large roster slowly: at 15-minute intervals and a
 few hundred agents its first minute ends far from the optimum, and with one worker CP-SAT runs
 none of its own neighbourhood searches. Here the incumbent roster is improved the classic way:
-free a neighbourhood — a group of agents over a window of two days, picked mostly where
+free a neighbourhood — a group of agents over a window of two days (or, one time in four,
+fewer agents over the whole horizon), picked mostly where
 the incumbent is short of heads or denies wishes, with some of the agents whose wishes it
 denies there and the rest at random — and solve a model of those agents and days alone. Everything
 else is held: other agents' shifts and the free agents' shifts outside the window reach the
@@ -26,6 +27,8 @@ import dataclasses
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -45,8 +48,12 @@ from wfm.roster.rules.fairness import undesirable_options, wish_share
 Progress = Callable[[str], None]
 
 STEP_DETERMINISTIC_TIME = 0.5  # per neighbourhood solve
+# Neighbourhoods solved at once, each in its own thread (CP-SAT releases the GIL): one per core
+# of the two the planner is sized for. Lanes are merged in order, so the result stays the same.
+LANES = 2
 WINDOW_DAYS = 2
 WINDOW_FLOOR = 0.2  # every window keeps this share of the mean shortfall as its weight
+WEEK_SHARE = 0.25  # neighbourhoods over the whole horizon instead of a two-day window
 WANTING_SHARE = 3  # at most 1/3 of a neighbourhood's agents are picked for their denied wishes
 # Neighbourhood size, in units of this many agents: it starts at START_AGENTS units and moves
 # by about 20% a step (and at least one unit), never below MIN_AGENTS units.
@@ -63,6 +70,18 @@ STEP_OVERHEAD_PER_VARIABLE = 2e-5
 FINAL_DETERMINISTIC_TIME = 1.0
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One neighbourhood: its agents and window, its model, and the held roster's wish cost."""
+
+    free: list[int]
+    first: int
+    last: int
+    sub: RosterProblem
+    sv: RosterVars
+    held_cost: float
+
+
 def improve_roster(
     problem: RosterProblem,
     v: RosterVars,
@@ -74,8 +93,9 @@ def improve_roster(
 ) -> cp_model.CpSolver:
     """The best solver response found by neighbourhood search from `incumbent`.
 
-    `budget` is in CP-SAT deterministic time units; `deadline` is a `time.perf_counter()`
-    moment after which no new neighbourhood starts. Returns `incumbent` when nothing improves.
+    `budget` is in CP-SAT deterministic time units, summed over the lanes; `deadline` is a
+    `time.perf_counter()` moment after which no new neighbourhood starts. Returns `incumbent`
+    when nothing improves.
     """
     best = read_incumbent(problem, v, incumbent)
     start_value = best.objective
@@ -85,47 +105,125 @@ def improve_roster(
     size = min(agents, START_AGENTS)
     spent = 0.0
     step = 0
-    while spent < budget and time.perf_counter() < deadline and agents > 1:
-        count = min(agents, size * AGENTS_PER_UNIT)
-        denied = denied_wishes(problem, best)
-        weights = window_weights(problem, best, denied)
-        first = int(rng.choice(len(weights), p=weights))
-        last = min(days, first + WINDOW_DAYS) - 1
-        free = pick_agents(agents, count, [t.agent for t in denied if first <= t.day <= last], rng)
-        sub, held_cost = neighbourhood(problem, best, free, first, last)
-        sv = build_model(sub)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = settings.seed + step
-        solver.parameters.max_deterministic_time = min(STEP_DETERMINISTIC_TIME, budget - spent)
-        solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
-        status = solver.solve(sv.model)
-        spent += solver.response_proto.deterministic_time
-        spent += STEP_OVERHEAD + STEP_OVERHEAD_PER_VARIABLE * len(sv.model.proto.variables)
-        step += 1
-        if status == cp_model.OPTIMAL:
-            size = min(agents, round(size * 1.2) + 1)  # solved to the end: try a bigger one
-        else:
-            size = max(MIN_AGENTS, round(size * 0.8))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        value = solver.objective_value + held_cost
-        if value < best.objective - 1e-6:
-            best = merge(problem, best, sub, sv, solver, free, value)
-            if progress:
-                progress(
-                    f"roster: neighbourhood {step} improves the cost to "
-                    f"{value / OBJECTIVE_UNIT:,.0f}"
-                )
-        whole = count == agents and first == 0 and last == days - 1
-        if whole and status == cp_model.OPTIMAL:
-            break  # the whole roster was solved to optimality: nothing left to gain
+    with ThreadPoolExecutor(max_workers=LANES) as pool:
+        while spent < budget and time.perf_counter() < deadline and agents > 1:
+            count = min(agents, size * AGENTS_PER_UNIT)
+            steps = _draw(problem, best, count, rng)
+            share = (budget - spent) / len(steps)
+            seeds = range(settings.seed + step, settings.seed + step + len(steps))
+            runs = [
+                pool.submit(_solve, s.sv, seed, min(STEP_DETERMINISTIC_TIME, share), deadline)
+                for s, seed in zip(steps, seeds, strict=True)
+            ]
+            before = best.objective
+            for s, run in zip(steps, runs, strict=True):
+                status, solver = run.result()
+                spent += solver.response_proto.deterministic_time
+                spent += _overhead(s)
+                step += 1
+                if status == cp_model.OPTIMAL:
+                    size = min(agents, round(size * 1.2) + 1)  # solved to the end: try bigger
+                else:
+                    size = max(MIN_AGENTS, round(size * 0.8))
+                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    continue
+                value = solver.objective_value + s.held_cost
+                if value >= before - 1e-6:
+                    continue
+                if best.objective < before:
+                    # an earlier lane of this round moved the roster: price this one against it
+                    priced = _reprice(problem, best, s, solver, settings)
+                    if priced is None:
+                        continue
+                    s, solver, value = priced
+                    spent += FINAL_DETERMINISTIC_TIME / 10
+                if value < best.objective - 1e-6:
+                    best = merge(problem, best, s.sub, s.sv, solver, s.free, value)
+                    if progress:
+                        progress(
+                            f"roster: neighbourhood {step} improves the cost to "
+                            f"{value / OBJECTIVE_UNIT:,.0f}"
+                        )
+            whole = len(steps[0].free) == agents and steps[0].last - steps[0].first == days - 1
+            if whole and status == cp_model.OPTIMAL:
+                break  # the whole roster was solved to optimality: nothing left to gain
+    if progress:
+        progress(f"roster: {step} neighbourhoods searched ({spent:.1f} deterministic units)")
     if best.objective >= start_value - 1e-6:
         return incumbent
     settled = settle(problem, v, best, settings)
     if settled is None or settled.objective_value >= start_value - 1e-6:
         return incumbent
     return settled
+
+
+def _draw(
+    problem: RosterProblem, best: Incumbent, count: int, rng: np.random.Generator
+) -> list[_Step]:
+    """This round's neighbourhoods, one per lane while agents are left for another: each
+    lane's agents apart from the earlier lanes' (so that improvements rarely collide)."""
+    agents, days = len(problem.agents), problem.horizon.days
+    denied = denied_wishes(problem, best)
+    weights = window_weights(problem, best, denied)
+    taken: set[int] = set()
+    steps: list[_Step] = []
+    while len(steps) < LANES and len(taken) + count <= agents:
+        size = count
+        if days > WINDOW_DAYS and rng.random() < WEEK_SHARE:
+            # fewer agents over the whole horizon: only there can an agent's work move to a
+            # day far off (a day off granted, the contract's hours kept)
+            first, last = 0, days - 1
+            size = max(2, round(count * WINDOW_DAYS / days))
+        else:
+            first = int(rng.choice(len(weights), p=weights))
+            last = min(days, first + WINDOW_DAYS) - 1
+        wanting = [t.agent for t in denied if first <= t.day <= last and t.agent not in taken]
+        free = pick_agents(agents, size, wanting, rng, exclude=taken)
+        taken.update(free)
+        sub, held_cost = neighbourhood(problem, best, free, first, last)
+        steps.append(_Step(free, first, last, sub, build_model(sub), held_cost))
+    return steps
+
+
+def _overhead(step: _Step) -> float:
+    """Deterministic units charged for building a step's model and reading its answer."""
+    return STEP_OVERHEAD + STEP_OVERHEAD_PER_VARIABLE * len(step.sv.model.proto.variables)
+
+
+def _solve(
+    sv: RosterVars, seed: int, deterministic_time: float, deadline: float
+) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = deterministic_time
+    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
+    return solver.solve(sv.model), solver
+
+
+def _reprice(
+    problem: RosterProblem,
+    best: Incumbent,
+    step: _Step,
+    solver: cp_model.CpSolver,
+    settings: SolverConfig,
+) -> tuple[_Step, cp_model.CpSolver, float] | None:
+    """A lane's new shifts priced against the roster as an earlier lane left it: the same
+    neighbourhood drawn from `best`, its agents pinned to those shifts. None when they no
+    longer fit (a rule across the two neighbourhoods)."""
+    chosen = chosen_shifts(step.sub, step.sv, solver.value)
+    sub, held_cost = neighbourhood(problem, best, step.free, step.first, step.last)
+    pins = [
+        (k, day, (shifts[day],) if day in shifts else ())
+        for k, shifts in enumerate(chosen)
+        for day in range(step.first, step.last + 1)
+    ]
+    sub = dataclasses.replace(sub, locks=sub.locks + tuple(pins))
+    priced = _Step(step.free, step.first, step.last, sub, build_model(sub), held_cost)
+    status, check = _solve(priced.sv, settings.seed, FINAL_DETERMINISTIC_TIME / 10, 1e18)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return priced, check, check.objective_value + held_cost
 
 
 def denied_wishes(problem: RosterProblem, incumbent: Incumbent) -> list[WishTerm]:
@@ -155,13 +253,21 @@ def window_weights(
     return np.asarray(score / score.sum())
 
 
-def pick_agents(agents: int, count: int, wanting: list[int], rng: np.random.Generator) -> list[int]:
-    """`count` agents to free: up to a third of them from `wanting` (agents whose wishes the
-    window denies; only freeing them can grant those), the rest drawn from everyone."""
-    candidates = sorted(set(wanting))
+def pick_agents(
+    agents: int,
+    count: int,
+    wanting: list[int],
+    rng: np.random.Generator,
+    exclude: set[int] | None = None,
+) -> list[int]:
+    """`count` agents to free, none from `exclude`: up to a third of them from `wanting`
+    (agents whose wishes the window denies; only freeing them can grant those), the rest drawn
+    from everyone."""
+    barred = exclude or set()
+    candidates = sorted(set(wanting) - barred)
     take = min(len(candidates), max(1, count // WANTING_SHARE)) if candidates else 0
     free = set(rng.choice(candidates, size=take, replace=False).tolist()) if take else set()
-    others = [a for a in range(agents) if a not in free]
+    others = [a for a in range(agents) if a not in free and a not in barred]
     free.update(rng.choice(others, size=count - len(free), replace=False).tolist())
     return sorted(free)
 

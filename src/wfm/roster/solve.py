@@ -23,7 +23,7 @@ from wfm.domain import (
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.hint import greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
-from wfm.roster.lns import improve_roster
+from wfm.roster.lns import LANES, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
@@ -78,11 +78,11 @@ LP_MIN_SECONDS = 1.0
 # wall limit on slow machines. The demo (100 agents, hourly) needs this much to be proved
 # optimal; on larger rosters the neighbourhood search that follows does the improving.
 DETERMINISTIC_SHARE = 0.15
-# Deterministic time per second of time limit for the neighbourhood search that follows a
-# search ending short of optimality (wfm.roster.lns).
+# Deterministic time per second of time limit and per lane (core) for the neighbourhood search
+# that follows a search ending short of optimality (wfm.roster.lns).
 # The search stops on the deterministic budget alone (so the roster does not depend on the
 # machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
-LNS_SHARE = 0.15
+LNS_SHARE = 0.11
 LNS_CEILING = 1.0
 
 
@@ -136,7 +136,7 @@ def solve_roster(
             v,
             solver,
             settings,
-            budget=limit * LNS_SHARE,
+            budget=limit * LNS_SHARE * LANES,
             deadline=started + limit * LNS_CEILING - reserve,
             progress=progress,
         )
