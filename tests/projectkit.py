@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from click.testing import CliRunner
+
+from wfm.cli import main
 
 CONFIG = {
     "site": {"name": "Test centre", "timezone": "Asia/Shanghai", "country": "CN"},
@@ -156,3 +159,15 @@ def write_project(root: Path, weeks: int = 6, last_day: dt.date = dt.date(2026, 
                 lines.append(f"{day}T{hour:02d}:00:00,{channel},{count},{aht:.1f}")
     (root / "data" / "history.csv").write_text("\n".join(lines) + "\n", "utf-8")
     return config_path
+
+
+def plan_fails(config_path: Path, out: Path, *options: str) -> str:
+    """Run `wfm plan`, expecting bad input: exit code 2, no traceback, nothing written.
+    Returns the output, for the test to check what it names."""
+    result = CliRunner().invoke(
+        main, ["plan", "--config", str(config_path), "--out", str(out), "--quiet", *options]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())
+    return result.output

@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from hardrules import violations
-from projectkit import write_project
+from projectkit import plan_fails, write_project
 from wfm.cli import main
 from wfm.domain import (
     ASSIGNMENT_COLUMNS,
@@ -106,22 +106,11 @@ def test_same_seed_gives_the_same_plan(planned: tuple[Path, Path], tmp_path: Pat
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
 
 
-def _plan_fails(config_path: Path, tmp_path: Path) -> tuple[str, Path]:
-    out = tmp_path / "out-bad"
-    result = CliRunner().invoke(
-        main, ["plan", "--config", str(config_path), "--out", str(out), "--quiet"]
-    )
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    assert not out.exists() or not any(out.iterdir())
-    return result.output, out
-
-
 def test_malformed_config_yaml_names_file_and_line(tmp_path: Path) -> None:
     config_path = write_project(tmp_path)
     text = config_path.read_text(encoding="utf-8").replace("channels:", "channels: [", 1)
     config_path.write_text(text, encoding="utf-8")
-    output, _ = _plan_fails(config_path, tmp_path)
+    output = plan_fails(config_path, tmp_path / "out-bad")
     assert "wfm.yaml:" in output and "invalid YAML" in output
 
 
@@ -131,7 +120,7 @@ def test_config_field_error_names_the_field_and_line(tmp_path: Path) -> None:
     data["channels"]["phone"]["shrinkage"] = 1.5
     data["channels"]["chat"]["colour"] = "blue"
     config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    output, _ = _plan_fails(config_path, tmp_path)
+    output = plan_fails(config_path, tmp_path / "out-bad")
     assert "channels.phone.shrinkage" in output
     assert "channels.chat.colour: unknown key" in output
     line = next(
@@ -148,7 +137,7 @@ def test_negative_volume_in_history_names_the_line(tmp_path: Path) -> None:
     lines = history.read_text(encoding="utf-8").splitlines()
     lines[5] = lines[5].split(",")[0] + ",phone,-4,300"
     history.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    output, _ = _plan_fails(config_path, tmp_path)
+    output = plan_fails(config_path, tmp_path / "out-bad")
     assert "history.csv:6:" in output and "contacts" in output
 
 
@@ -157,7 +146,7 @@ def test_unknown_agent_in_preferences(tmp_path: Path) -> None:
     (tmp_path / "data" / "preferences" / "X99.yaml").write_text(
         "agent_id: X99\nwishes:\n  - day_off: mon\n", encoding="utf-8"
     )
-    output, _ = _plan_fails(config_path, tmp_path)
+    output = plan_fails(config_path, tmp_path / "out-bad")
     assert "X99.yaml:1:" in output and "unknown agent 'X99'" in output
 
 
@@ -167,7 +156,7 @@ def test_agent_with_unknown_skill(tmp_path: Path) -> None:
     agents = yaml.safe_load(agents_path.read_text(encoding="utf-8"))
     agents[3]["skills"] = ["phone", "video"]
     agents_path.write_text(yaml.safe_dump(agents, allow_unicode=True), encoding="utf-8")
-    output, _ = _plan_fails(config_path, tmp_path)
+    output = plan_fails(config_path, tmp_path / "out-bad")
     assert "agents.yaml:" in output and "'video'" in output
 
 
@@ -179,7 +168,7 @@ def test_impossible_contract_is_exit_2_naming_the_agent(tmp_path: Path) -> None:
         f"agent_id: T05\nunavailable:\n  - days: [{days}]\n    reason: long leave\n",
         encoding="utf-8",
     )
-    output, _ = _plan_fails(config_path, tmp_path)
+    output = plan_fails(config_path, tmp_path / "out-bad")
     assert "agent T05" in output
 
 
@@ -287,4 +276,3 @@ def test_the_default_week_starts_on_the_sites_first_weekday() -> None:
     assert planning_horizon(sunday, history).start == dt.date(2026, 11, 22)
     history = pd.DataFrame({"interval_start": pd.to_datetime(["2026-11-22 10:00"])})  # Sunday
     assert planning_horizon(sunday, history).start == dt.date(2026, 11, 29)
-

@@ -303,7 +303,7 @@ def neighbourhood(
 
     terms = defaultdict(list)
     for term in problem.wishes:
-        if term.violated_when_off or term.violating_options:
+        if term.can_be_denied:
             terms[term.agent].append(term)
     held_cost = 0.0
     shares = []

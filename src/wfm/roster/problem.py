@@ -70,6 +70,11 @@ class WishTerm:
     violating_options: tuple[int, ...]  # option indices (into the agent's options) that break it
     violated_when_off: bool  # a wanted shift is also missed by a day off
 
+    @property
+    def can_be_denied(self) -> bool:
+        """Whether some roster breaks it (else no rule counts it: it is granted whatever)."""
+        return self.violated_when_off or bool(self.violating_options)
+
     def violated_by(self, option: int | None) -> bool:
         """Whether working `option` that day (None: a day off) breaks this wish."""
         if option is None:
