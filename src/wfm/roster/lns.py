@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -108,13 +108,14 @@ def improve_roster(
     with ThreadPoolExecutor(max_workers=LANES) as pool:
         while spent < budget and time.perf_counter() < deadline and agents > 1:
             count = min(agents, size * AGENTS_PER_UNIT)
-            steps = _draw(problem, best, count, rng)
-            share = (budget - spent) / len(steps)
-            seeds = range(settings.seed + step, settings.seed + step + len(steps))
-            runs = [
-                pool.submit(_solve, s.sv, seed, min(STEP_DETERMINISTIC_TIME, share), deadline)
-                for s, seed in zip(steps, seeds, strict=True)
-            ]
+            share = min(STEP_DETERMINISTIC_TIME, (budget - spent) / LANES)
+            steps: list[_Step] = []
+            runs = []
+            # each lane starts solving while the next lane's model is built
+            for s in _draw(problem, best, count, rng):
+                seed = settings.seed + step + len(steps)
+                steps.append(s)
+                runs.append(pool.submit(_solve, s.sv, seed, share, deadline))
             before = best.objective
             for s, run in zip(steps, runs, strict=True):
                 status, solver = run.result()
@@ -159,15 +160,15 @@ def improve_roster(
 
 def _draw(
     problem: RosterProblem, best: Incumbent, count: int, rng: np.random.Generator
-) -> list[_Step]:
+) -> Iterator[_Step]:
     """This round's neighbourhoods, one per lane while agents are left for another: each
     lane's agents apart from the earlier lanes' (so that improvements rarely collide)."""
     agents, days = len(problem.agents), problem.horizon.days
     denied = denied_wishes(problem, best)
     weights = window_weights(problem, best, denied)
     taken: set[int] = set()
-    steps: list[_Step] = []
-    while len(steps) < LANES and len(taken) + count <= agents:
+    drawn = 0
+    while drawn < LANES and len(taken) + count <= agents:
         size = count
         if days > WINDOW_DAYS and rng.random() < WEEK_SHARE:
             # fewer agents over the whole horizon: only there can an agent's work move to a
@@ -181,8 +182,8 @@ def _draw(
         free = pick_agents(agents, size, wanting, rng, exclude=taken)
         taken.update(free)
         sub, held_cost = neighbourhood(problem, best, free, first, last)
-        steps.append(_Step(free, first, last, sub, build_model(sub), held_cost))
-    return steps
+        drawn += 1
+        yield _Step(free, first, last, sub, build_model(sub), held_cost)
 
 
 def _overhead(step: _Step) -> float:
