@@ -4,9 +4,10 @@ One deterministic CP-SAT worker explores a large roster slowly: at 15-minute int
 few hundred agents its first minute ends far from the optimum, and with one worker CP-SAT runs
 none of its own neighbourhood searches. Here the incumbent roster is improved the classic way:
 free a neighbourhood — a group of agents over a window of two days (or, one time in four,
-fewer agents over the whole horizon), picked mostly where
-the incumbent is short of heads or denies wishes, with some of the agents whose wishes it
-denies there and the rest at random — and solve a model of those agents and days alone. Everything
+fewer agents over the whole horizon), picked mostly where the incumbent is short of heads or
+denies wishes, with some of the agents whose wishes it denies there and the rest at random —
+and solve a model of those agents and days alone. Two neighbourhoods are solved at a time, one
+per core, and merged in order (the second priced again if the first moved the roster). Everything
 else is held: other agents' shifts and the free agents' shifts outside the window reach the
 small model only as constants (heads on duty per interval and skill group, heads per shift,
 their side of the fairness rules; see `HeldRoster`), and intervals no free shift can reach are
@@ -117,8 +118,10 @@ def improve_roster(
                 steps.append(s)
                 runs.append(pool.submit(_solve, s.sv, seed, share, deadline))
             before = best.objective
+            statuses = []
             for s, run in zip(steps, runs, strict=True):
                 status, solver = run.result()
+                statuses.append(status)
                 spent += solver.response_proto.deterministic_time
                 spent += _overhead(s)
                 step += 1
@@ -137,7 +140,7 @@ def improve_roster(
                     if priced is None:
                         continue
                     s, solver, value = priced
-                    spent += FINAL_DETERMINISTIC_TIME / 10
+                    spent += solver.response_proto.deterministic_time + _overhead(s)
                 if value < best.objective - 1e-6:
                     best = merge(problem, best, s.sub, s.sv, solver, s.free, value)
                     if progress:
@@ -146,7 +149,7 @@ def improve_roster(
                             f"{value / OBJECTIVE_UNIT:,.0f}"
                         )
             whole = len(steps[0].free) == agents and steps[0].last - steps[0].first == days - 1
-            if whole and status == cp_model.OPTIMAL:
+            if whole and statuses[0] == cp_model.OPTIMAL:
                 break  # the whole roster was solved to optimality: nothing left to gain
     if progress:
         progress(f"roster: {step} neighbourhoods searched ({spent:.1f} deterministic units)")
