@@ -17,14 +17,19 @@ def _optimum(model: cp_model.CpModel) -> float:
     return solver.objective_value
 
 
-def test_cover_with_fractional_relaxation() -> None:
-    # Cover 3 elements with sets {0,1}, {1,2}, {0,2}: the LP takes each set at 1/2 (cost 1.5,
-    # rounded up to 2 since costs are whole), the integer optimum needs two sets.
+def _fractional_cover() -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    """Cover 3 elements with sets {0,1}, {1,2}, {0,2}: the LP takes each set at 1/2 (cost 1.5,
+    rounded up to 2 since costs are whole), the integer optimum needs two sets."""
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"s{i}") for i in range(3)]
     for a, b in ((0, 2), (0, 1), (1, 2)):
         model.add_bool_or([x[a], x[b]])
     model.minimize(sum(x))
+    return model, x
+
+
+def test_cover_with_fractional_relaxation() -> None:
+    model, _ = _fractional_cover()
     assert lp_bound(model) == 2
     assert _optimum(model) == 2
 
@@ -91,12 +96,7 @@ def test_the_bound_is_tight_on_a_totally_unimodular_cover(weight: int) -> None:
 
 
 def test_the_relaxed_optimum_comes_with_the_bound() -> None:
-    # The same fractional cover: every set at 1/2, costing 1.5 before the bound rounds up.
-    model = cp_model.CpModel()
-    x = [model.new_bool_var(f"s{i}") for i in range(3)]
-    for a, b in ((0, 2), (0, 1), (1, 2)):
-        model.add_bool_or([x[a], x[b]])
-    model.minimize(sum(x))
+    model, x = _fractional_cover()  # every set at 1/2, costing 1.5 before the bound rounds up
     relaxation = lp_relaxation(model)
     assert relaxation is not None
     assert relaxation.bound == 2
