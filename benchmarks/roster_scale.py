@@ -178,12 +178,20 @@ def make_requirements(config: Config, horizon: Horizon, n_agents: int) -> pd.Dat
     return compute_requirements(pd.concat(rows, ignore_index=True), config)
 
 
+def _reporter(started: float):
+    def report(message: str) -> None:
+        print(f"  {time.perf_counter() - started:6.1f} s  {message}", flush=True)
+
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--agents", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--time-limit", type=float, nargs="+", default=[60, 60, 300])
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--deterministic", action="store_true")
+    parser.add_argument("--progress", action="store_true", help="print the solver's progress")
     args = parser.parse_args()
     limits = args.time_limit + [args.time_limit[-1]] * (len(args.agents) - len(args.time_limit))
     print(f"# {' '.join(sys.argv)}")
@@ -200,7 +208,7 @@ def main() -> None:
         requirements = make_requirements(config, horizon, n)
         started = time.perf_counter()
         problem = build_roster_problem(config, agents, prefs, requirements, horizon)
-        result = solve_roster(problem, config.solver)
+        result = solve_roster(problem, config.solver, _reporter(started) if args.progress else None)
         seconds = time.perf_counter() - started
         memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         choices = sum(len(options) for options in problem.agent_options)

@@ -10,9 +10,11 @@ from ortools.sat.python import cp_model
 
 from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 from wfm.roster import build_roster_problem, lns, solve_roster
+from wfm.roster import solve as solve_module
 from wfm.roster.hint import greedy_roster
 from wfm.roster.incumbent import Incumbent, read_incumbent, solve_fixed
 from wfm.roster.lns import (
+    Budget,
     denied_wishes,
     improve_roster,
     neighbourhood,
@@ -65,6 +67,65 @@ def test_solve_roster_reports_a_bound_no_worse_than_the_lp() -> None:
     result = solve_roster(problem, config.solver)
     assert result.status == "OPTIMAL"
     assert result.best_bound <= result.objective + 1e-9
+
+
+def test_only_a_roster_near_its_lp_bound_is_handed_to_the_whole_model_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the neighbourhoods, the whole model is searched (for a proof) only when the LP
+    bound is near; further off, neighbourhoods go on instead."""
+    config, problem = _mixed_problem()  # the LP bound is 0.3% below the optimum
+    searches = []
+    original = solve_module._main_search
+
+    def spy(*args, **kwargs):
+        searches.append(original(*args, **kwargs))
+        return searches[-1]
+
+    monkeypatch.setattr(solve_module, "_main_search", spy)
+    near = solve_roster(problem, config.solver)
+    assert len(searches) == 1
+    monkeypatch.setattr(solve_module, "PROVE_GAP", -1.0)  # never near
+    far = solve_roster(problem, config.solver)
+    assert len(searches) == 1
+    assert far.status == "FEASIBLE" and far.best_bound < far.objective
+    assert near.objective <= far.objective
+
+
+def test_a_roster_as_cheap_as_the_lp_bound_is_optimal_without_more_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config, problem = _problem()  # its LP relaxation is tight
+    monkeypatch.setattr(solve_module, "_main_search", None)  # fails if called
+    result = solve_roster(problem, config.solver)
+    assert result.status == "OPTIMAL" and result.best_bound == result.objective
+
+
+def test_budget_grows_while_far_from_the_bound_and_stalls_near_it() -> None:
+    budget = Budget(units=2.0, extra=3.0, bound=1000.0, near=0.01, patience=4)
+    assert budget.units_for(1005.0) == 2.0 and budget.units_for(1200.0) == 5.0
+    assert budget.stalled(1005.0, idle=4) and not budget.stalled(1005.0, idle=3)
+    assert not budget.stalled(1200.0, idle=100)
+    assert Budget(units=2.0, extra=3.0).units_for(1005.0) == 5.0  # no bound: never near
+
+
+def _searched(messages: list[str]) -> int:
+    return next(int(m.split()[1]) for m in messages if "neighbourhoods searched" in m)
+
+
+def test_a_search_near_its_bound_stops_after_steps_that_improve_nothing() -> None:
+    config, problem = _problem()
+    v = build_model(problem)
+    optimum = cp_model.CpSolver()
+    optimum.parameters.num_workers = 1
+    assert optimum.solve(v.model) == cp_model.OPTIMAL
+    counts = []
+    for bound in (optimum.objective_value, None):
+        messages: list[str] = []
+        budget = Budget(units=3.0, bound=bound, patience=2)
+        improve_roster(problem, v, optimum, config.solver, budget, 1e18, messages.append)
+        counts.append(_searched(messages))
+    assert counts[0] <= 2 < counts[1]
 
 
 def _mixed_problem():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import pytest
 from ortools.sat.python import cp_model
@@ -566,3 +568,22 @@ def test_late_shifts_are_shared_evenly():
     unfair = solve(config, team, need, wishes, without="even_undesirable_shifts")
     assert {(a, t) for a, _, t in unfair if t == "late"} == {("a1", "late")}
     assert sum(1 for a, _, t in unfair if a == "a1" and t == "late") == 2
+
+
+def test_interval_rows_count_each_shift_once_not_once_per_agent():
+    """Heads per (shift, skill group) are one variable: an agent's shift variable is in a few
+    rows (its day, contract, that count), not in every interval the shift covers."""
+    config = tiny_config(planning={"days": 2, "interval_minutes": 15})
+    team = agents(*((f"a{i}", ("phone",)) for i in range(6)))
+    need = {("phone", d, h): 2 for d in range(2) for h in range(8, 20)}
+    problem = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
+    v = build_model(problem)
+    rows_of = Counter(
+        index
+        for constraint in v.model.proto.constraints
+        if constraint.has_linear()
+        for index in constraint.linear.vars
+    )
+    shortest = min(problem.options[o].n_intervals for _, o in v.x)
+    assert shortest == 16  # four hours at 15 minutes
+    assert max(rows_of[var.index] for var in v.x.values()) < shortest / 2

@@ -72,6 +72,36 @@ FINAL_DETERMINISTIC_TIME = 1.0
 
 
 @dataclass(frozen=True)
+class Budget:
+    """How long the neighbourhood search runs, in deterministic units over the lanes.
+
+    `units` always; `extra` more while the roster is further than `near` (a share of its cost)
+    above `bound` (the LP relaxation's, when known). A roster that near its bound is worth
+    handing to a whole-model search for a proof: its search stops after `patience` steps in a
+    row that improve nothing.
+    """
+
+    units: float
+    extra: float = 0.0
+    bound: float | None = None
+    near: float = 0.005
+    patience: int = 8
+
+    def near_bound(self, cost: float) -> bool:
+        return self.bound is not None and cost - self.bound <= self.near * abs(cost)
+
+    def units_for(self, cost: float) -> float:
+        return self.units if self.near_bound(cost) else self.units + self.extra
+
+    def stalled(self, cost: float, idle: int) -> bool:
+        return self.near_bound(cost) and (idle >= self.patience or self.proves(cost))
+
+    def proves(self, cost: float) -> bool:
+        """The bound proves a roster of this cost optimal."""
+        return self.bound is not None and cost <= self.bound
+
+
+@dataclass(frozen=True)
 class _Step:
     """One neighbourhood: its agents and window, its model, and the held roster's wish cost."""
 
@@ -88,16 +118,17 @@ def improve_roster(
     v: RosterVars,
     incumbent: cp_model.CpSolver,
     settings: SolverConfig,
-    budget: float,
+    budget: Budget | float,
     deadline: float,
     progress: Progress | None = None,
 ) -> cp_model.CpSolver:
     """The best solver response found by neighbourhood search from `incumbent`.
 
-    `budget` is in CP-SAT deterministic time units, summed over the lanes; `deadline` is a
-    `time.perf_counter()` moment after which no new neighbourhood starts. Returns `incumbent`
-    when nothing improves.
+    `budget` is in CP-SAT deterministic time units, summed over the lanes (a `Budget` may
+    depend on how far the roster is from its bound); `deadline` is a `time.perf_counter()`
+    moment after which no new neighbourhood starts. Returns `incumbent` when nothing improves.
     """
+    plan = budget if isinstance(budget, Budget) else Budget(budget)
     best = read_incumbent(problem, v, incumbent)
     start_value = best.objective
     rng = np.random.default_rng(settings.seed)
@@ -106,10 +137,14 @@ def improve_roster(
     size = min(agents, START_AGENTS)
     spent = 0.0
     step = 0
+    idle = 0  # steps since the last improvement
     with ThreadPoolExecutor(max_workers=LANES) as pool:
-        while spent < budget and time.perf_counter() < deadline and agents > 1:
+        while time.perf_counter() < deadline and agents > 1:
+            units = plan.units_for(best.objective)
+            if spent >= units or plan.stalled(best.objective, idle):
+                break
             count = min(agents, size * AGENTS_PER_UNIT)
-            share = min(STEP_DETERMINISTIC_TIME, (budget - spent) / LANES)
+            share = min(STEP_DETERMINISTIC_TIME, (units - spent) / LANES)
             steps: list[_Step] = []
             runs = []
             # each lane starts solving while the next lane's model is built
@@ -125,6 +160,7 @@ def improve_roster(
                 spent += solver.response_proto.deterministic_time
                 spent += _overhead(s)
                 step += 1
+                idle += 1
                 if status == cp_model.OPTIMAL:
                     size = min(agents, round(size * 1.2) + 1)  # solved to the end: try bigger
                 else:
@@ -142,6 +178,7 @@ def improve_roster(
                     s, solver, value = priced
                     spent += solver.response_proto.deterministic_time + _overhead(s)
                 if value < best.objective - 1e-6:
+                    idle = 0
                     best = merge(problem, best, s.sub, s.sv, solver, s.free, value)
                     if progress:
                         progress(

@@ -27,6 +27,9 @@ class RosterVars:
     x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     # per (option, group): agents of the group working it; sum over the group's x
     option_group: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=dict)
+    # per (option, group): that count as one variable (the x itself for a group of one), so that
+    # the interval rows name each shift once, not once per agent who may work it
+    option_heads: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     # per (option, group, break rule, offset): how many of them take that break there
     breaks: dict[tuple[int, int, int, int], cp_model.IntVar] = field(default_factory=dict)
     # per (interval, group, channel): heads of that group serving that channel
@@ -113,6 +116,13 @@ def build_model(
             v.x[a, o] = model.new_bool_var(f"x_{a}_{o}")
             if (a, o) not in frozen:  # a frozen shift's heads and breaks are held constants
                 v.option_group.setdefault((o, group), []).append(v.x[a, o])
+    for (o, group), workers in v.option_group.items():
+        if len(workers) == 1:
+            v.option_heads[o, group] = workers[0]
+        else:
+            heads = model.new_int_var(0, len(workers), f"heads_{o}_{group}")
+            model.add(heads == sum(workers))
+            v.option_heads[o, group] = heads
     for name, rule in rules if rules is not None else default_rules():
         terms = rule(problem, v)
         if terms:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from wfm.domain import (
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.hint import greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
-from wfm.roster.lns import LANES, improve_roster
+from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
@@ -89,57 +90,77 @@ LNS_CEILING = 1.0
 def solve_roster(
     problem: RosterProblem, settings: SolverConfig, progress: Progress | None = None
 ) -> RosterResult:
-    """Build and solve the model; raise WfmInputError naming the rules when none can hold."""
+    """Build and solve the model; raise WfmInputError naming the rules when none can hold.
+
+    The deterministic mode starts from the better of the greedy roster and the LP relaxation
+    rounded, improves it by neighbourhood search, and then either searches the whole model from
+    there (to prove the roster optimal, when the LP bound says it is nearly so) or goes on with
+    neighbourhoods. The parallel mode hands the start to CP-SAT's own portfolio.
+    """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
     v = build_model(problem)
-    # The LP relaxation (of a copy: the hints change below) runs beside the greedy roster and
-    # the search: HiGHS and CP-SAT release the GIL, and a deterministic search uses one core,
-    # leaving the other to HiGHS.
-    pool = ThreadPoolExecutor(max_workers=1)
-    lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
-    hinted = time.perf_counter()
-    fallback = add_complete_hint(v, greedy_roster(problem), settings)
-    # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
-    reserve = time.perf_counter() - hinted
-    solver = solver_parameters(settings)
     if progress:
         progress(
             f"roster: {len(problem.agents)} agents, {len(v.x):,} shift choices, "
             f"time limit {limit:g} s"
         )
-        status = solver.solve(v.model, _Reporter(progress))
-    else:
-        status = solver.solve(v.model)
-    bound = solver.best_objective_bound  # the fallback's own bound is of its fixed copy
-    if status == cp_model.UNKNOWN and fallback is not None:
-        # no better roster in time, but the verified greedy one holds every rule: start there
-        solver, status = fallback, cp_model.FEASIBLE
-        if progress:
-            progress("roster: the search found nothing in time; improving the greedy roster")
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
+    # The LP relaxation (of a copy: the hints change below) runs beside the greedy roster:
+    # HiGHS releases the GIL.
+    pool = ThreadPoolExecutor(max_workers=1)
+    lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
+    greedy = greedy_roster(problem)
+    hinted = time.perf_counter()
+    start = _solve_shifts(v, greedy, settings)
+    # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
+    reserve = time.perf_counter() - hinted
     relaxation: Relaxation | None = None
-    if status == cp_model.FEASIBLE and settings.deterministic:
+    if settings.deterministic:
         # The relaxation has a time limit of its own: waiting for it keeps the roster
-        # independent of how fast the search ran beside it.
-        wait = started + limit * LP_SHARE - time.perf_counter()
-        relaxation = _result(lp_future, max(wait, 0.0) + LP_MIN_SECONDS)
+        # independent of the machine's speed. (The parallel portfolio starts at once.)
+        relaxation = _result(lp_future, limit * LP_SHARE + LP_MIN_SECONDS)
         if relaxation is not None:
-            solver = _better(solver, guided_roster(problem, v, relaxation, settings, progress))
-        # After the main search, not beside it: run in parallel, the two compete for the
-        # cores and the wall-clock ceilings start to bind, which would make the roster depend
-        # on the machine's load.
-        solver = improve_roster(
-            problem,
-            v,
-            solver,
-            settings,
-            budget=limit * LNS_SHARE * LANES,
-            deadline=started + limit * LNS_CEILING - reserve,
-            progress=progress,
+            start = _better(start, guided_roster(problem, v, relaxation, settings, progress))
+    deadline = started + limit * LNS_CEILING - reserve
+    bound = -float("inf")
+    if settings.deterministic and start is not None:
+        # Neighbourhoods first: on large rosters one worker searching the whole model finds
+        # little in its budget, while neighbourhoods of a few agents keep improving.
+        budget = Budget(
+            units=limit * LNS_SHARE * LANES,
+            extra=limit * DETERMINISTIC_SHARE,
+            bound=relaxation.bound if relaxation is not None else None,
+            near=PROVE_GAP,
         )
+        solver = improve_roster(problem, v, start, settings, budget, deadline, progress)
+        status = cp_model.FEASIBLE
+        if budget.proves(solver.objective_value):
+            status = cp_model.OPTIMAL  # the LP relaxation proves it
+            bound = solver.objective_value
+        elif budget.near_bound(solver.objective_value):
+            add_complete_hint(v, solver, greedy)
+            proof, found = _main_search(v, settings, started, progress)
+            if found == cp_model.OPTIMAL or (
+                found == cp_model.FEASIBLE and proof.objective_value < solver.objective_value
+            ):
+                solver, status = proof, found
+            if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                bound = proof.best_objective_bound
+    else:
+        add_complete_hint(v, start, greedy)
+        solver, status = _main_search(v, settings, started, progress)
+        bound = solver.best_objective_bound
+        if status == cp_model.UNKNOWN and start is not None:
+            # no better roster in time, but the verified start holds every rule: keep it
+            solver, status = start, cp_model.FEASIBLE
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
+        if status == cp_model.FEASIBLE and settings.deterministic:
+            # no start to search neighbourhoods from before: search them from this roster
+            solver = improve_roster(
+                problem, v, solver, settings, limit * LNS_SHARE * LANES, deadline, progress
+            )
     result = read_solution(problem, v, solver)
     if status != cp_model.OPTIMAL:
         # CP-SAT's own bound moves slowly on large rosters; the LP relaxation proves more
@@ -161,6 +182,25 @@ def solve_roster(
     )
 
 
+# The whole model is searched after the neighbourhoods only when the roster is within this
+# share of the LP bound: then a proof of optimality is within reach (the demo's roster is
+# 0.1% above its bound and is proved in a few seconds); further off, the search would only
+# improve it, which neighbourhoods do faster.
+PROVE_GAP = 0.005
+
+
+def _main_search(
+    v: RosterVars, settings: SolverConfig, started: float, progress: Progress | None
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """CP-SAT on the whole model (hinted beforehand), within what is left of the time limit."""
+    solver = solver_parameters(settings)
+    left = settings.time_limit_seconds - (time.perf_counter() - started)
+    solver.parameters.max_time_in_seconds = max(LP_MIN_SECONDS, left)
+    if progress:
+        return solver, solver.solve(v.model, _Reporter(progress))
+    return solver, solver.solve(v.model)
+
+
 def _result(future: Future[Relaxation | None], timeout: float) -> Relaxation | None:
     try:
         return future.result(timeout=timeout)
@@ -168,9 +208,9 @@ def _result(future: Future[Relaxation | None], timeout: float) -> Relaxation | N
         return None
 
 
-def _better(solver: cp_model.CpSolver, other: cp_model.CpSolver | None) -> cp_model.CpSolver:
-    """The response with the lower cost (the first on a tie)."""
-    if other is None or other.objective_value >= solver.objective_value:
+def _better(solver: cp_model.CpSolver | None, other: cp_model.CpSolver | None) -> Any:
+    """The response with the lower cost (the first on a tie; None only if both are)."""
+    if other is None or (solver is not None and other.objective_value >= solver.objective_value):
         return solver
     return other
 
@@ -209,25 +249,22 @@ def _solve_shifts(
 
 
 def add_complete_hint(
-    v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
-) -> cp_model.CpSolver | None:
-    """Hint every variable, not only the shifts: solve a copy with the greedy shifts fixed.
+    v: RosterVars, start: cp_model.CpSolver | None, shifts: set[tuple[int, int]]
+) -> None:
+    """Hint every variable, not only the shifts: `start`'s whole roster.
 
     A full assignment lets CP-SAT start from a feasible roster at once; with the shifts alone it
-    may still spend its budget finding breaks and channel splits. Returns the solved copy (a
-    complete roster to fall back on), or None (hinting the shifts only) when the greedy roster
-    breaks a rule only the solver could see.
+    may still spend its budget finding breaks and channel splits. Without `start` (the first
+    roster broke a rule only the solver could see) only `shifts` are hinted.
     """
-    solver = _solve_shifts(v, shifts, settings)
-    if solver is None:
+    v.model.clear_hints()
+    if start is None:
         for key, var in v.x.items():
             v.model.add_hint(var, key in shifts)
-        return None
-    v.model.clear_hints()
+        return
     for index in range(len(v.model.proto.variables)):
         var = v.model.get_int_var_from_proto_index(index)
-        v.model.add_hint(var, solver.value(var))
-    return solver
+        v.model.add_hint(var, start.value(var))
 
 
 def explain_infeasible(

@@ -18,11 +18,11 @@ def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], 
     if problem.held is not None:
         for i, group in zip(*problem.held.heads.nonzero(), strict=True):
             heads[int(i), int(group)].append(int(problem.held.heads[i, group]))
-    for (o, group), workers in v.option_group.items():
+    for (o, group), on_shift in v.option_heads.items():
         option = problem.options[o]
         for i in range(option.first_interval, option.first_interval + option.n_intervals):
             if i < problem.n_intervals:
-                heads[i, group].extend(workers)
+                heads[i, group].append(on_shift)
     for (o, group, rule, offset), count in v.breaks.items():
         option = problem.options[o]
         start = option.first_interval + offset

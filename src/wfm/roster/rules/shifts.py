@@ -32,7 +32,7 @@ def add_breaks_inside_shifts(problem: RosterProblem, v: RosterVars) -> PenaltyTe
                 )
                 v.breaks[o, group, choice.rule, offset] = var
                 counts.append(var)
-            v.model.add(sum(counts) == sum(workers))
+            v.model.add(sum(counts) == v.option_heads[o, group])
     return []
 
 
