@@ -69,20 +69,20 @@ def solver_parameters(settings: SolverConfig) -> cp_model.CpSolver:
     return solver
 
 
-# The LP relaxation (computed beside the main search) has this share of the time limit; it is
+# The LP relaxation (computed beside the greedy roster) has this share of the time limit; it is
 # waited for at least LP_MIN_SECONDS more.
 LP_SHARE = 0.6
 LP_MIN_SECONDS = 1.0
 
-# Deterministic time per second of time limit for the main search. Measured (2 shared cores),
-# one unit of deterministic time takes 2-5 s of wall time, so 0.15 keeps the budget under the
-# wall limit on slow machines. The demo (100 agents, hourly) needs this much to be proved
-# optimal; on larger rosters the neighbourhood search that follows does the improving.
+# Deterministic time per second of time limit for a whole-model search (one worker), and for the
+# neighbourhoods that replace it when the roster is far from its bound. Measured (2 shared
+# cores), one unit of deterministic time takes 2-5 s of wall time, so 0.15 keeps the budget
+# under the wall limit on slow machines. The demo (100 agents, hourly) is proved optimal well
+# within it.
 DETERMINISTIC_SHARE = 0.15
 # Deterministic time per second of time limit and per lane (core) for the neighbourhood search
-# that follows a search ending short of optimality (wfm.roster.lns).
-# The search stops on the deterministic budget alone (so the roster does not depend on the
-# machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
+# (wfm.roster.lns). It stops on the deterministic budget alone (so the roster does not depend
+# on the machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
 LNS_SHARE = 0.11
 LNS_CEILING = 1.0
 
