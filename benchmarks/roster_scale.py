@@ -28,7 +28,7 @@ SKILLS = [("phone",), ("phone", "chat"), ("chat", "social"), ("phone", "chat", "
 SKILL_SHARE = [0.4, 0.35, 0.15, 0.10]
 
 
-def make_config(time_limit: float, workers: int, deterministic: bool) -> Config:
+def make_config(time_limit: float, workers: int, deterministic: bool, seed: int = 1) -> Config:
     lunch = {
         "name": "lunch",
         "length_minutes": 60,
@@ -119,7 +119,7 @@ def make_config(time_limit: float, workers: int, deterministic: bool) -> Config:
             },
             "solver": {
                 "time_limit_seconds": time_limit,
-                "seed": 1,
+                "seed": seed,
                 "workers": workers,
                 "deterministic": deterministic,
             },
@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, nargs="+", default=[60, 60, 300])
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--deterministic", action="store_true")
+    parser.add_argument("--seed", type=int, default=1, help="the solver's seed (the team is fixed)")
     parser.add_argument("--progress", action="store_true", help="print the solver's progress")
     args = parser.parse_args()
     limits = args.time_limit + [args.time_limit[-1]] * (len(args.agents) - len(args.time_limit))
@@ -202,7 +203,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for n, limit in zip(args.agents, limits, strict=False):
         rng = np.random.default_rng(n)
-        config = make_config(limit, args.workers, args.deterministic)
+        config = make_config(limit, args.workers, args.deterministic, args.seed)
         horizon = Horizon(MONDAY, 7, 15)
         agents, prefs = make_team(n, rng)
         requirements = make_requirements(config, horizon, n)
