@@ -18,7 +18,9 @@ finish early and shrinks when they time out.
 
 Everything is deterministic: neighbourhoods come from a generator seeded with the solver seed,
 each solve is bounded by CP-SAT's deterministic clock (plus a fixed charge per step for
-building it), and the search stops once its deterministic budget is spent. The wall-clock
+building it), and the search stops once its deterministic budget is spent (a `Budget` grows
+while the roster is far from its LP bound, and ends early near it: after some steps in a row
+that improve nothing, or at once when the roster costs no more than the bound). The wall-clock
 deadline is only a ceiling against a stall; set it well beyond the budget's expected length.
 """
 
@@ -84,7 +86,7 @@ class Budget:
     units: float
     extra: float = 0.0
     bound: float | None = None
-    near: float = 0.005
+    near: float = 0.0
     patience: int = 8
 
     def near_bound(self, cost: float) -> bool:

@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,9 +75,10 @@ LP_MIN_SECONDS = 1.0
 
 # Deterministic time per second of time limit for a whole-model search (one worker), and for the
 # neighbourhoods that replace it when the roster is far from its bound. Measured (2 shared
-# cores), one unit of deterministic time takes 2-5 s of wall time, so 0.15 keeps the budget
-# under the wall limit on slow machines. The demo (100 agents, hourly) is proved optimal well
-# within it.
+# cores), one unit of deterministic time takes 2-5 s of wall time. A search for a proof comes
+# last and has what is left of the time limit: the demo (100 agents, hourly) is proved optimal
+# within it, but on a slow machine the wall clock may stop a search first (the roster is then
+# the neighbourhoods' own or a better one found in time).
 DETERMINISTIC_SHARE = 0.15
 # Deterministic time per second of time limit and per lane (core) for the neighbourhood search
 # (wfm.roster.lns). It stops on the deterministic budget alone (so the roster does not depend
@@ -93,9 +93,12 @@ def solve_roster(
     """Build and solve the model; raise WfmInputError naming the rules when none can hold.
 
     The deterministic mode starts from the better of the greedy roster and the LP relaxation
-    rounded, improves it by neighbourhood search, and then either searches the whole model from
-    there (to prove the roster optimal, when the LP bound says it is nearly so) or goes on with
-    neighbourhoods. The parallel mode hands the start to CP-SAT's own portfolio.
+    rounded and improves it by neighbourhood search, with more units while it is far from the
+    LP bound. A roster as cheap as the bound is optimal; one within PROVE_GAP of it is handed to
+    a whole-model search, which may prove it so. Without a start or an LP bound (the greedy
+    breaks a rule only the solver sees, or the LP ran out of time), the whole model is searched
+    first and neighbourhoods follow. The parallel mode hands the greedy start to CP-SAT's own
+    portfolio.
     """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
@@ -110,10 +113,10 @@ def solve_roster(
     pool = ThreadPoolExecutor(max_workers=1)
     lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
     greedy = greedy_roster(problem)
-    hinted = time.perf_counter()
+    completed = time.perf_counter()
     start = _solve_shifts(v, greedy, settings)
     # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
-    reserve = time.perf_counter() - hinted
+    reserve = time.perf_counter() - completed
     relaxation: Relaxation | None = None
     if settings.deterministic:
         # The relaxation has a time limit of its own: waiting for it keeps the roster
@@ -123,13 +126,13 @@ def solve_roster(
             start = _better(start, guided_roster(problem, v, relaxation, settings, progress))
     deadline = started + limit * LNS_CEILING - reserve
     bound = -float("inf")
-    if settings.deterministic and start is not None:
+    if settings.deterministic and start is not None and relaxation is not None:
         # Neighbourhoods first: on large rosters one worker searching the whole model finds
         # little in its budget, while neighbourhoods of a few agents keep improving.
         budget = Budget(
             units=limit * LNS_SHARE * LANES,
             extra=limit * DETERMINISTIC_SHARE,
-            bound=relaxation.bound if relaxation is not None else None,
+            bound=relaxation.bound,
             near=PROVE_GAP,
         )
         solver = improve_roster(problem, v, start, settings, budget, deadline, progress)
@@ -137,7 +140,7 @@ def solve_roster(
         if budget.proves(solver.objective_value):
             status = cp_model.OPTIMAL  # the LP relaxation proves it
             bound = solver.objective_value
-        elif budget.near_bound(solver.objective_value):
+        elif budget.near_bound(solver.objective_value) and _time_left(started, limit) > 1:
             add_complete_hint(v, solver, greedy)
             proof, found = _main_search(v, settings, started, progress)
             if found == cp_model.OPTIMAL or (
@@ -157,7 +160,7 @@ def solve_roster(
             pool.shutdown(wait=False, cancel_futures=True)
             raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
         if status == cp_model.FEASIBLE and settings.deterministic:
-            # no start to search neighbourhoods from before: search them from this roster
+            # no start or bound to search neighbourhoods from before: search them from here
             solver = improve_roster(
                 problem, v, solver, settings, limit * LNS_SHARE * LANES, deadline, progress
             )
@@ -194,11 +197,16 @@ def _main_search(
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """CP-SAT on the whole model (hinted beforehand), within what is left of the time limit."""
     solver = solver_parameters(settings)
-    left = settings.time_limit_seconds - (time.perf_counter() - started)
-    solver.parameters.max_time_in_seconds = max(LP_MIN_SECONDS, left)
+    solver.parameters.max_time_in_seconds = max(
+        0.1, _time_left(started, settings.time_limit_seconds)
+    )
     if progress:
         return solver, solver.solve(v.model, _Reporter(progress))
     return solver, solver.solve(v.model)
+
+
+def _time_left(started: float, limit: float) -> float:
+    return limit - (time.perf_counter() - started)
 
 
 def _result(future: Future[Relaxation | None], timeout: float) -> Relaxation | None:
@@ -208,7 +216,9 @@ def _result(future: Future[Relaxation | None], timeout: float) -> Relaxation | N
         return None
 
 
-def _better(solver: cp_model.CpSolver | None, other: cp_model.CpSolver | None) -> Any:
+def _better(
+    solver: cp_model.CpSolver | None, other: cp_model.CpSolver | None
+) -> cp_model.CpSolver | None:
     """The response with the lower cost (the first on a tie; None only if both are)."""
     if other is None or (solver is not None and other.objective_value >= solver.objective_value):
         return solver

@@ -12,8 +12,9 @@ from wfm.roster.problem import RosterProblem
 
 
 def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], list]:
-    """Per (interval, group): +x for agents on shift there, -break counts for those on break,
-    and the held agents on duty there as a constant."""
+    """Per (interval, group): + the group's heads on each shift covering it (one variable per
+    shift, `RosterVars.option_heads`), - break counts for those on break, and the held agents
+    on duty there as a constant."""
     heads: dict[tuple[int, int], list] = defaultdict(list)
     if problem.held is not None:
         for i, group in zip(*problem.held.heads.nonzero(), strict=True):
