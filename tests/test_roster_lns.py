@@ -69,20 +69,26 @@ def test_solve_roster_reports_a_bound_no_worse_than_the_lp() -> None:
     assert result.best_bound <= result.objective + 1e-9
 
 
+def _record_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list:
+    """Wrap `module.name` so that each call still runs; returns the list of its results."""
+    results: list = []
+    original = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        results.append(original(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(module, name, spy)
+    return results
+
+
 def test_only_a_roster_near_its_lp_bound_is_handed_to_the_whole_model_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """After the neighbourhoods, the whole model is searched (for a proof) only when the LP
     bound is near; further off, neighbourhoods go on instead."""
     config, problem = _mixed_problem()  # the LP bound is 0.3% below the optimum
-    searches = []
-    original = solve_module._main_search
-
-    def spy(*args, **kwargs):
-        searches.append(original(*args, **kwargs))
-        return searches[-1]
-
-    monkeypatch.setattr(solve_module, "_main_search", spy)
+    searches = _record_calls(monkeypatch, solve_module, "_main_search")
     near = solve_roster(problem, config.solver)
     assert len(searches) == 1
     monkeypatch.setattr(solve_module, "PROVE_GAP", -1.0)  # never near
@@ -288,14 +294,7 @@ def test_two_lanes_merge_exactly_and_repeat(monkeypatch: pytest.MonkeyPatch) -> 
     early = {(a, o) for (a, o) in v.x if problem.options[o].template == "early"}
     start = solve_fixed(v, early, seed=1, deterministic_time=5, seconds=10)
     assert start is not None
-    repriced = []
-    original = lns._reprice
-
-    def spy(*args, **kwargs):
-        repriced.append(original(*args, **kwargs))
-        return repriced[-1]
-
-    monkeypatch.setattr(lns, "_reprice", spy)
+    repriced = _record_calls(monkeypatch, lns, "_reprice")
     runs, reported = [], []
     for _ in range(2):
         costs: list[str] = []
