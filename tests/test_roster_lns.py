@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -11,8 +12,8 @@ from ortools.sat.python import cp_model
 from rosterkit import agents, horizon_of, prefs, requirements, tiny_config
 from wfm.roster import build_roster_problem, lns, solve_roster
 from wfm.roster import solve as solve_module
-from wfm.roster.hint import greedy_roster
-from wfm.roster.incumbent import Incumbent, read_incumbent, solve_fixed
+from wfm.roster.hint import Guide, greedy_roster
+from wfm.roster.incumbent import Incumbent, chosen_shifts, read_incumbent, solve_fixed
 from wfm.roster.lns import (
     Budget,
     denied_wishes,
@@ -183,8 +184,11 @@ def _mixed_problem():
     )
 
 
-@pytest.mark.parametrize(("free", "first", "last"), [([0, 3, 6], 1, 2), ([1, 2, 8, 9], 0, 1)])
-def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last) -> None:
+@pytest.mark.parametrize(
+    ("free", "first", "last", "keep_days"),
+    [([0, 3, 6], 1, 2, False), ([1, 2, 8, 9], 0, 1, False), ([0, 3, 6], 1, 2, True)],
+)
+def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last, keep_days) -> None:
     """Pinning the free agents to their own optimal shifts, the neighbourhood's model plus the
     held agents' wish cost gives back the whole roster's optimum: every rule that couples agents
     (coverage with its channel split, surplus, wishes, both fairness rules) sees the held part."""
@@ -194,7 +198,7 @@ def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last) -> No
     whole.parameters.num_workers = 1
     assert whole.solve(v.model) == cp_model.OPTIMAL
     incumbent = read_incumbent(problem, v, whole)
-    sub, held_cost = neighbourhood(problem, incumbent, free, first, last)
+    sub, held_cost = neighbourhood(problem, incumbent, free, first, last, keep_days)
     assert len(sub.agents) == len(free) and sub.held is not None
     assert sub.held.heads.sum() > 0 and sub.held.frozen
     pins = tuple(
@@ -212,6 +216,71 @@ def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last) -> No
     part.parameters.max_deterministic_time = 2.0
     assert part.solve(free_model.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert part.objective_value + held_cost >= whole.objective_value - 1e-6
+
+
+def test_some_windows_free_many_agents_who_keep_their_days() -> None:
+    """About RETIME_SHARE of the two-day windows free RETIME_FACTOR times the agents, each with
+    no shift on a window day it has off."""
+    _, problem = _mixed_problem()
+    v = build_model(problem)
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(v.model) == cp_model.OPTIMAL
+    best = read_incumbent(problem, v, whole)
+    rng = np.random.default_rng(3)
+    sizes = Counter()
+    for _ in range(40):
+        step = next(lns._draw(problem, best, 1, rng))
+        if step.last - step.first == problem.horizon.days - 1:
+            continue  # a whole-horizon neighbourhood
+        sizes[len(step.free)] += 1
+        for k, a in enumerate(step.free):
+            off = {d for d in range(step.first, step.last + 1) if d not in best.shifts[a]}
+            on_off_day = [o for o in step.sub.agent_options[k] if problem.options[o].day in off]
+            assert not on_off_day or len(step.free) == 1
+    assert set(sizes) == {1, lns.RETIME_FACTOR}
+    assert 0.1 < sizes[lns.RETIME_FACTOR] / sizes.total() < 0.6
+
+
+def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
+    """Outside the window a free agent has only the shift it works (pinned); inside, every
+    shift, or with `keep_days` the shifts of the days it works, which it must keep working."""
+    config = tiny_config(planning={"days": 4})
+    team = agents(*((f"a{i}", ("phone",)) for i in range(4)))
+    need = {("phone", d, h): 1 for d in range(4) for h in (8, 9, 10, 11, 16, 17, 18, 19)}
+    problem = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
+    v = build_model(problem)
+    # a roster with everyone on duty every day: twice the heads it needs
+    forced = v.model.clone()
+    for a in range(4):
+        for day in range(4):
+            forced.add(sum(v.agent_day(problem, a, day)) == 1)
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(forced) == cp_model.OPTIMAL
+    incumbent = read_incumbent(problem, v, whole)
+    free, first, last = [0, 1, 2], 1, 2
+    for keep_days in (False, True):
+        sub, _ = neighbourhood(problem, incumbent, free, first, last, keep_days)
+        for k, a in enumerate(free):
+            worked = incumbent.shifts[a]
+            for o in problem.agent_options[a]:
+                day = problem.options[o].day
+                if not first <= day <= last:
+                    expected = worked.get(day) == o
+                else:
+                    expected = day in worked or not keep_days
+                assert (o in sub.agent_options[k]) == expected
+        sv = build_model(sub)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(sv.model) == cp_model.OPTIMAL
+        worked_days = [
+            {d for d in shifts if first <= d <= last}
+            for shifts in chosen_shifts(sub, sv, solver.value)
+        ]
+        # left free, the surplus agents take days off; keeping their days, they work them all
+        assert (worked_days == [{1, 2}] * 3) == keep_days
 
 
 def test_windows_are_picked_mostly_where_heads_are_missing() -> None:
@@ -246,14 +315,43 @@ def test_an_integral_relaxation_rounds_to_the_optimum() -> None:
     assert rounded.objective_value == relaxation.bound < plain.objective_value
 
 
+def test_the_greedy_keeps_wishes_unless_the_contract_needs_the_shift() -> None:
+    """A day off wished for is kept even where coverage wants the agent, while the contract's
+    minimum allows; a shift that denies a wish is taken only to reach that minimum."""
+
+    def worked(min_hours: int) -> set[tuple[int, int]]:
+        flex = {"min_hours_per_week": min_hours, "max_hours_per_week": 40, "max_days_per_week": 7}
+        config = tiny_config(planning={"days": 4}, contracts={"flex": flex})
+        team = agents(("a0", ("phone",)), ("a1", ("phone",)))
+        need = {("phone", d, h): 3 for d in range(4) for h in range(8, 20)}
+        wishes = {"a0": prefs("a0", wishes=[{"day_off": "tue", "priority": 3}])}
+        problem = build_roster_problem(
+            config, team, wishes, requirements(config, need), horizon_of(config)
+        )
+        return {(a, problem.options[o].day) for a, o in greedy_roster(problem)}
+
+    loose = worked(0)
+    assert (0, 1) not in loose and (1, 1) in loose  # a0 is off on Tuesday, a1 works it
+    assert {(0, d) for d in (0, 2, 3)} <= loose  # coverage still wants a0 every other day
+    # 28 h a week is 16 h over four days: a 4-hour shift on each, Tuesday too
+    assert (0, 1) in worked(28)
+
+
 def test_the_guide_decides_which_shifts_the_greedy_takes() -> None:
     _, problem = _problem()
     plain = greedy_roster(problem)
     assert any(problem.options[o].template == "early" for _, o in plain)
-    late = {(a, o): 1.0 for a in range(len(problem.agents)) for o in problem.agent_options[a]}
-    late = {key: share for key, share in late.items() if problem.options[key[1]].template == "late"}
-    guided = greedy_roster(problem, late)
+    late = {
+        (a, o): 1.0
+        for a in range(len(problem.agents))
+        for o in problem.agent_options[a]
+        if problem.options[o].template == "late"
+    }
+    heads = {(o, problem.agent_group[a]): 2.0 for a, o in late}
+    guided = greedy_roster(problem, Guide(shifts=late, heads=heads))
     assert guided and all(problem.options[o].template == "late" for _, o in guided)
+    # no more agents on a shift than the relaxation's head count wants
+    assert max(Counter(o for _, o in guided).values()) == 2
 
 
 def test_neighbourhoods_go_where_wishes_are_denied() -> None:

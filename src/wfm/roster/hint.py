@@ -2,9 +2,16 @@
 
 Agents are taken most-constrained first; each takes, one at a time, the shift that covers most
 of the demand still open for its skills, until its contract is met and no shift helps any more.
-Given a guide — the shifts' values in the model's LP relaxation — each agent takes the shifts
-the relaxation works, the most-worked first, and others only to reach its contract's minimum: a
-rounding of the relaxed optimum, which on rosters is nearly integral already.
+Shifts that deny the agent's wishes come last: they are taken only to reach the contract's
+minimum.
+
+Given a guide — the model's LP relaxation — the greedy rounds it instead. What decides coverage
+is how many agents of each skill group work each shift (the relaxation's head counts); which
+agent works it is the relaxation's own choice where it made one, and otherwise free, for the
+relaxation spreads a group's shifts over its agents at will. So each agent takes the shifts
+whose relaxed head count is not yet filled, its own relaxed shifts first, and others only to
+reach its contract's minimum. At 300 agents and 15-minute intervals this lands 2.1% above the
+LP bound, where taking each agent's own relaxed shifts, the most-worked first, was 54% above.
 The greedy keeps the rules it can check locally (one shift a day, rest, forbidden sequences,
 weekly hours and days, per-type and total limits, locks); CP-SAT repairs whatever else it
 breaks. It is a hint, never the answer: the solver's result replaces it.
@@ -13,6 +20,7 @@ breaks. It is a hint, never the answer: the solver's result replaces it.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -21,11 +29,24 @@ import numpy as np
 from wfm.config import Contract
 from wfm.roster.problem import RosterProblem
 
-# A guided shift is worth this much per unit of its relaxed value, more than any shift's
-# coverage gain (head-intervals), so guided shifts come first; guide values below GUIDE_MIN
-# count as zero (an interior-point optimum leaves traces on every shift).
-GUIDE_WEIGHT = 1000.0
-GUIDE_MIN = 0.01
+# Guided: a shift is taken while its relaxed head count still has at least TARGET_MIN unfilled
+# (a share at least this large rounds up). Shifts with a whole head wanted rank alike; among
+# them the agent's own relaxed value decides, worth OWN_SHARE of a head per unit.
+TARGET_MIN = 0.25
+OWN_SHARE = 0.3
+# A shift that denies one of the agent's wishes ranks this many wanted heads lower: below every
+# shift that denies none (a shift's rank is at most 1 + OWN_SHARE heads). Guided, only by the
+# share the relaxation does not work it: the relaxation weighed the wishes of its own shifts,
+# and past the contract's minimum an agent takes such a shift only where it works it at 0.5+.
+DENIED = 3.0
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A relaxed roster for the greedy to round (values of the model's LP relaxation)."""
+
+    shifts: Mapping[tuple[int, int], float] = field(default_factory=dict)  # (agent, option) -> x
+    heads: Mapping[tuple[int, int], float] = field(default_factory=dict)  # (option, group) -> n
 
 
 @dataclass
@@ -107,15 +128,20 @@ class _AgentPlan:
             residual[i, c] -= 1
 
 
-def greedy_roster(
-    problem: RosterProblem, guide: Mapping[tuple[int, int], float] | None = None
-) -> set[tuple[int, int]]:
-    """(agent, option) pairs of a quick roster, rounding `guide` ((agent, option) -> relaxed
-    value) where one is given."""
-    weights = {
-        key: GUIDE_WEIGHT * share for key, share in (guide or {}).items() if share >= GUIDE_MIN
-    }
+def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tuple[int, int]]:
+    """(agent, option) pairs of a quick roster, rounding `guide` where one is given."""
     residual = problem.required.astype(float).copy()
+    # More than any shift's coverage gain (head-intervals of open demand): a head the guide
+    # still wants, or a wish kept, outweighs coverage.
+    weight = 1.0 + float(residual.clip(0, None).sum())
+    wanted = dict(guide.heads) if guide is not None else {}
+    own = guide.shifts if guide is not None else {}
+    quota: dict[int, float] = defaultdict(float)  # per agent: shifts the relaxation works
+    for (agent, _), share in own.items():
+        quota[agent] += share
+    denies: set[tuple[int, int]] = set()  # (agent, option) that breaks one of its wishes
+    for term in problem.wishes:
+        denies.update((term.agent, o) for o in term.violating_options)
     cover_need = {(day, t): need for day, t, need, *_ in problem.shift_cover}
     locked = {(a, day): allowed for a, day, allowed in problem.locks}
     order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agent_options[a]))
@@ -127,14 +153,21 @@ def greedy_roster(
             if agent == a and allowed:
                 plan.take(allowed[0], residual)
 
-        def value(o: int, plan: _AgentPlan = plan) -> float:
+        g = problem.agent_group[a]
+
+        def value(o: int, plan: _AgentPlan = plan, g: int = g) -> float:
             option = problem.options[o]
             gain = 0.0
             if plan.cols:
                 span = slice(option.first_interval, option.first_interval + option.n_intervals)
                 gain = float(np.clip(residual[span][:, plan.cols], 0, None).sum())
-            cover = 10 * max(0, cover_need.get((option.day, option.template), 0))
-            return gain + cover + weights.get((plan.agent, o), 0.0)
+            gain += 10 * max(0, cover_need.get((option.day, option.template), 0))
+            relaxed = own.get((plan.agent, o), 0.0)
+            if guide is not None:
+                share = min(1.0, max(0.0, wanted.get((o, g), 0.0)))
+                gain += weight * (share + OWN_SHARE * relaxed)
+            # (the relaxation weighed the wishes on the shifts it works)
+            return gain - weight * DENIED * ((plan.agent, o) in denies) * (1 - relaxed)
 
         while True:
             candidates = [o for o in problem.agent_options[a] if plan.allows(o, locked)]
@@ -142,12 +175,20 @@ def greedy_roster(
                 break
             best = max(candidates, key=lambda o: (value(o), -o))
             # Past its contract's minimum an agent works on while a shift still helps; with a
-            # guide, only the shifts the relaxation works (it weighed their surplus already).
-            helps = (a, best) in weights if guide is not None else value(best) > 0
+            # guide, only to fill the relaxation's head counts (it weighed their surplus already).
+            if guide is not None:
+                helps = (
+                    wanted.get((best, g), 0.0) >= TARGET_MIN
+                    and len(plan.by_day) < round(quota[a])
+                    and ((a, best) not in denies or own.get((a, best), 0.0) >= 0.5)
+                )
+            else:
+                helps = value(best) > 0
             if not helps and plan.total >= plan.min_minutes():
                 break
             plan.take(best, residual)
             option = problem.options[best]
+            wanted[best, g] = wanted.get((best, g), 0.0) - 1
             if (option.day, option.template) in cover_need:
                 cover_need[option.day, option.template] -= 1
         chosen.update((a, o) for o in plan.by_day.values())

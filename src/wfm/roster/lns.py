@@ -4,14 +4,17 @@ One deterministic CP-SAT worker explores a large roster slowly: at 15-minute int
 few hundred agents its first minute ends far from the optimum, and with one worker CP-SAT runs
 none of its own neighbourhood searches. Here the incumbent roster is improved the classic way:
 free a neighbourhood — a group of agents over a window of two days (or, one time in four,
-fewer agents over the whole horizon), picked mostly where the incumbent is short of heads or
-denies wishes, with some of the agents whose wishes it denies there and the rest at random —
-and solve a model of those agents and days alone. Two neighbourhoods are solved at a time, one
-per core, and merged in order (the second priced again if the first moved the roster). Everything
-else is held: other agents' shifts and the free agents' shifts outside the window reach the
-small model only as constants (heads on duty per interval and skill group, heads per shift,
-their side of the fairness rules; see `HeldRoster`), and intervals no free shift can reach are
-left out, so a step costs what its few agents and days cost, not what the whole roster does.
+fewer agents over the whole horizon; or, for three windows in ten, six times as many agents who
+keep their days on and off and may only change which shift they work), picked mostly where the
+incumbent is short of heads or denies wishes, with some of the agents whose wishes it denies
+there and the rest at random — and solve a model of those agents and days alone. Two
+neighbourhoods are solved at a time, one per core, and merged in order (the second priced again
+if the first moved the roster). Everything else is held: other agents' shifts and the free
+agents' shifts outside the window reach the small model only as constants (heads on duty per
+interval and skill group, heads per shift, their side of the fairness rules; see `HeldRoster`),
+a free agent's options outside the window are only the shift it works there, and intervals no
+free shift can reach are left out, so a step costs what its few agents and days cost, not what
+the whole roster does.
 The small model is solved from scratch: only an improvement replaces the incumbent, and CP-SAT
 finds one faster than it completes a partial hint. The neighbourhood grows when its solves
 finish early and shrinks when they time out.
@@ -57,7 +60,12 @@ LANES = 2
 WINDOW_DAYS = 2
 WINDOW_FLOOR = 0.2  # every window keeps this share of the mean shortfall as its weight
 WEEK_SHARE = 0.25  # neighbourhoods over the whole horizon instead of a two-day window
-WANTING_SHARE = 3  # at most 1/3 of a neighbourhood's agents are picked for their denied wishes
+WANTING_SHARE = 3
+# Of the two-day windows, this share keeps each free agent's days on and off and lets it change
+# only which shift it works: such a neighbourhood is small per agent, so it frees RETIME_FACTOR
+# times as many agents, and re-times many shifts at once where coverage is short.
+RETIME_SHARE = 0.3
+RETIME_FACTOR = 6  # at most 1/3 of a neighbourhood's agents are picked for their denied wishes
 # Neighbourhood size, in units of this many agents: it starts at START_AGENTS units and moves
 # by about 20% a step (and at least one unit), never below MIN_AGENTS units.
 AGENTS_PER_UNIT = 3
@@ -220,10 +228,14 @@ def _draw(
         else:
             first = int(rng.choice(len(weights), p=weights))
             last = min(days, first + WINDOW_DAYS) - 1
+        keep_days = last - first < days - 1 and rng.random() < RETIME_SHARE
+        if keep_days:  # many more agents, leaving enough for the lanes still to draw
+            room = agents - len(taken) - count * (LANES - drawn - 1)
+            size = max(size, min(room, size * RETIME_FACTOR))
         wanting = [t.agent for t in denied if first <= t.day <= last and t.agent not in taken]
         free = pick_agents(agents, size, wanting, rng, exclude=taken)
         taken.update(free)
-        sub, held_cost = neighbourhood(problem, best, free, first, last)
+        sub, held_cost = neighbourhood(problem, best, free, first, last, keep_days)
         drawn += 1
         yield _Step(free, first, last, sub, build_model(sub), held_cost)
 
@@ -316,13 +328,21 @@ def pick_agents(
 
 
 def neighbourhood(
-    problem: RosterProblem, incumbent: Incumbent, free: list[int], first: int, last: int
+    problem: RosterProblem,
+    incumbent: Incumbent,
+    free: list[int],
+    first: int,
+    last: int,
+    keep_days: bool = False,
 ) -> tuple[RosterProblem, float]:
     """The problem of the `free` agents on days first..last, everyone else held as they are.
 
-    Returns it with the cost the held agents' wishes add to every roster of it.
+    With `keep_days`, the free agents keep their days on and off in the window and may change
+    only which shift they work on a day they work. Returns the problem with the cost the held
+    agents' wishes add to every roster of it.
     """
     index = {a: k for k, a in enumerate(free)}
+    options = {a: _window_options(problem, incumbent, a, first, last, keep_days) for a in free}
     held = [a for a in range(len(problem.agents)) if a not in index]
     heads = np.zeros((problem.n_intervals, len(problem.groups)), dtype=int)
     shift_heads: Counter[tuple[int, str]] = Counter()
@@ -334,14 +354,13 @@ def neighbourhood(
     frozen = set()
     touched = np.zeros(problem.n_intervals, dtype=bool)
     for k, a in enumerate(free):
-        for o in problem.agent_options[a]:
+        for o in options[a]:
             option = problem.options[o]
             if first <= option.day <= last:
                 touched[option.first_interval : option.first_interval + option.n_intervals] = True
                 continue
             frozen.add((k, o))
-            if incumbent.shifts[a].get(option.day) == o:
-                _add_heads(problem, incumbent, heads, a, o)
+            _add_heads(problem, incumbent, heads, a, o)
     split = {key: n for key, n in incumbent.split.items() if not touched[key[0]]}
 
     terms = defaultdict(list)
@@ -364,19 +383,32 @@ def neighbourhood(
         chosen = incumbent.shifts[a].values()
         loads[problem.agents[a].contract].append(sum(o in undesirable for o in chosen))
 
-    locks = [(index[a], day, allowed) for a, day, allowed in problem.locks if a in index]
+    locks = [
+        (index[a], day, tuple(o for o in allowed if o in options[a]))
+        for a, day, allowed in problem.locks
+        if a in index
+    ]
     for a in free:
         for day in range(problem.horizon.days):
+            worked = incumbent.shifts[a].get(day)
             if not first <= day <= last:
-                worked = incumbent.shifts[a].get(day)
                 locks.append((index[a], day, () if worked is None else (worked,)))
+            elif keep_days and worked is not None:
+                on_day = tuple(o for o in options[a] if problem.options[o].day == day)
+                locks.append((index[a], day, on_day))
     sub = dataclasses.replace(
         problem,
         agents=tuple(problem.agents[a] for a in free),
-        agent_options=tuple(problem.agent_options[a] for a in free),
+        agent_options=tuple(options[a] for a in free),
         agent_group=tuple(problem.agent_group[a] for a in free),
         wishes=tuple(
-            dataclasses.replace(t, agent=index[t.agent]) for t in problem.wishes if t.agent in index
+            dataclasses.replace(
+                t,
+                agent=index[t.agent],
+                violating_options=tuple(o for o in t.violating_options if o in options[t.agent]),
+            )
+            for t in problem.wishes
+            if t.agent in index
         ),
         unmet_wishes=(),
         locks=tuple(locks),
@@ -391,6 +423,22 @@ def neighbourhood(
         ),
     )
     return sub, held_cost
+
+
+def _window_options(
+    problem: RosterProblem, incumbent: Incumbent, agent: int, first: int, last: int, keep_days: bool
+) -> tuple[int, ...]:
+    """An agent's options in a neighbourhood: its shift outside the window (pinned there), and
+    in it every option, or with `keep_days` every option on the days it works."""
+    worked = incumbent.shifts[agent]
+
+    def kept(o: int) -> bool:
+        day = problem.options[o].day
+        if first <= day <= last:
+            return not keep_days or day in worked
+        return worked.get(day) == o
+
+    return tuple(o for o in problem.agent_options[agent] if kept(o))
 
 
 def _extremes(values: list[int]) -> tuple[int, ...]:

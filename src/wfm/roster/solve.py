@@ -21,7 +21,7 @@ from wfm.domain import (
     RosterResult,
 )
 from wfm.errors import Problem, WfmInputError
-from wfm.roster.hint import greedy_roster
+from wfm.roster.hint import Guide, greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
 from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
@@ -234,7 +234,11 @@ def guided_roster(
 ) -> cp_model.CpSolver | None:
     """The LP relaxation rounded to a roster (`greedy_roster` guided by it), breaks and channel
     splits solved for its shifts; None when the rounding breaks a rule the greedy cannot see."""
-    guide = {key: float(relaxation.values[var.index]) for key, var in v.x.items()}
+    values = relaxation.values
+    guide = Guide(
+        shifts={key: float(values[var.index]) for key, var in v.x.items()},
+        heads={key: float(values[var.index]) for key, var in v.option_heads.items()},
+    )
     rounded = _solve_shifts(v, greedy_roster(problem, guide), settings)
     if rounded is not None and progress:
         progress(
