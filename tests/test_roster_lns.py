@@ -242,6 +242,35 @@ def test_some_windows_free_many_agents_who_keep_their_days() -> None:
     assert 0.1 < sizes[lns.RETIME_FACTOR] / sizes.total() < 0.6
 
 
+def test_the_agents_at_either_end_of_the_undesirable_spread_are_wanted() -> None:
+    """Agents with the most and the fewest late shifts of their contract, once those differ by
+    more than one; an even roster wants nobody."""
+    config = tiny_config(planning={"days": 4}, fairness={"spread_weight": 10})
+    problem = build_roster_problem(
+        config,
+        agents(*((f"a{i}", ("phone",)) for i in range(4))),
+        {},
+        requirements(config, {}),
+        horizon_of(config),
+    )
+
+    def late(days: range) -> dict[int, int]:
+        options = problem.agent_options[0]
+        return {
+            d: next(
+                o
+                for o in options
+                if problem.options[o].day == d and "late" in problem.options[o].template
+            )
+            for d in days
+        }
+
+    uneven = (late(range(3)), late(range(1)), late(range(1)), {})
+    assert lns.loaded_extremes(problem, Incumbent(uneven, {}, {}, 0.0)) == [0, 3]
+    even = (late(range(2)), late(range(1)), late(range(1)), late(range(2)))
+    assert lns.loaded_extremes(problem, Incumbent(even, {}, {}, 0.0)) == []
+
+
 def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
     """Outside the window a free agent has only the shift it works (pinned); inside, every
     shift, or with `keep_days` the shifts of the days it works, which it must keep working."""

@@ -60,12 +60,15 @@ LANES = 2
 WINDOW_DAYS = 2
 WINDOW_FLOOR = 0.2  # every window keeps this share of the mean shortfall as its weight
 WEEK_SHARE = 0.25  # neighbourhoods over the whole horizon instead of a two-day window
-WANTING_SHARE = 3
+WANTING_SHARE = 3  # at most 1/3 of a neighbourhood's agents are picked for their denied wishes
 # Of the two-day windows, this share keeps each free agent's days on and off and lets it change
 # only which shift it works: such a neighbourhood is small per agent, so it frees RETIME_FACTOR
 # times as many agents, and re-times many shifts at once where coverage is short.
 RETIME_SHARE = 0.3
-RETIME_FACTOR = 6  # at most 1/3 of a neighbourhood's agents are picked for their denied wishes
+RETIME_FACTOR = 6
+# This share of the neighbourhoods also picks among the agents at either end of their contract's
+# spread of undesirable shifts (`loaded_extremes`), like those whose wishes are denied.
+EVEN_SHARE = 0.3
 # Neighbourhood size, in units of this many agents: it starts at START_AGENTS units and moves
 # by about 20% a step (and at least one unit), never below MIN_AGENTS units.
 AGENTS_PER_UNIT = 3
@@ -233,11 +236,31 @@ def _draw(
             room = agents - len(taken) - count * (LANES - drawn - 1)
             size = max(size, min(room, size * RETIME_FACTOR))
         wanting = [t.agent for t in denied if first <= t.day <= last and t.agent not in taken]
+        if rng.random() < EVEN_SHARE:
+            wanting += [a for a in loaded_extremes(problem, best) if a not in taken]
         free = pick_agents(agents, size, wanting, rng, exclude=taken)
         taken.update(free)
         sub, held_cost = neighbourhood(problem, best, free, first, last, keep_days)
         drawn += 1
         yield _Step(free, first, last, sub, build_model(sub), held_cost)
+
+
+def loaded_extremes(problem: RosterProblem, incumbent: Incumbent) -> list[int]:
+    """The agents with the most and the fewest undesirable shifts of their contract, where the
+    two differ by more than one: only freeing them can narrow the spread the fairness rule
+    prices (freeing others moves nobody's load off an extreme)."""
+    undesirable = undesirable_options(problem)
+    loads: dict[str, dict[int, int]] = defaultdict(dict)
+    for a, agent in enumerate(problem.agents):
+        loads[agent.contract][a] = sum(o in undesirable for o in incumbent.shifts[a].values())
+    found = []
+    for per in loads.values():
+        if len(per) < 2:
+            continue
+        high, low = max(per.values()), min(per.values())
+        if high - low > 1:
+            found += [a for a, n in per.items() if n in (high, low)]
+    return found
 
 
 def _overhead(step: _Step) -> float:

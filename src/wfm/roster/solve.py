@@ -83,7 +83,7 @@ DETERMINISTIC_SHARE = 0.15
 # Deterministic time per second of time limit and per lane (core) for the neighbourhood search
 # (wfm.roster.lns). It stops on the deterministic budget alone (so the roster does not depend
 # on the machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
-LNS_SHARE = 0.11
+LNS_SHARE = 0.15
 LNS_CEILING = 1.0
 
 
