@@ -25,6 +25,7 @@ from wfm.roster.lns import (
 from wfm.roster.lpbound import lp_relaxation
 from wfm.roster.model import build_model
 from wfm.roster.problem import OBJECTIVE_UNIT
+from wfm.roster.rules.wishes import wish_violations
 from wfm.roster.solve import guided_roster
 
 
@@ -271,6 +272,38 @@ def test_the_agents_at_either_end_of_the_undesirable_spread_are_wanted() -> None
     assert lns.loaded_extremes(problem, Incumbent(even, {}, {}, 0.0)) == []
 
 
+def test_a_neighbourhood_prices_a_wish_granted_outside_its_window() -> None:
+    """a3 wishes no late shift on Monday and Thursday; the roster grants Monday and denies
+    Thursday. Freed over Wednesday-Thursday, a3's Monday option is the pinned shift alone, yet
+    the granted Monday still counts for its share of wish points (the worst-off rule)."""
+    _, problem = _mixed_problem()
+    v = build_model(problem)
+    late = [o for o in problem.agent_options[3] if problem.options[o].template == "late"]
+    forced = v.model.clone()
+    forced.add(sum(v.x[3, o] for o in late if problem.options[o].day == 3) == 1)
+    forced.add(sum(v.x[3, o] for o in late if problem.options[o].day == 0) == 0)
+    forced.add(sum(v.agent_day(problem, 3, 0)) == 1)  # works Monday, early
+    for term in problem.wishes:  # every other wish granted: a3 is the worst-off agent
+        if term.agent != 3:
+            forced.add(sum(expr for t, expr in wish_violations(problem, v) if t == term) == 0)
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(forced) == cp_model.OPTIMAL
+    incumbent = read_incumbent(problem, v, whole)
+    free, first, last = [3, 5], 2, 3
+    sub, held_cost = neighbourhood(problem, incumbent, free, first, last)
+    pins = tuple(
+        (k, day, (incumbent.shifts[a][day],) if day in incumbent.shifts[a] else ())
+        for k, a in enumerate(free)
+        for day in range(first, last + 1)
+    )
+    pinned = build_model(dataclasses.replace(sub, locks=sub.locks + pins))
+    part = cp_model.CpSolver()
+    part.parameters.num_workers = 1
+    assert part.solve(pinned.model) == cp_model.OPTIMAL
+    assert part.objective_value + held_cost == pytest.approx(whole.objective_value)
+
+
 def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
     """Outside the window a free agent has only the shift it works (pinned); inside, every
     shift, or with `keep_days` the shifts of the days it works, which it must keep working."""
@@ -279,11 +312,11 @@ def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
     need = {("phone", d, h): 1 for d in range(4) for h in (8, 9, 10, 11, 16, 17, 18, 19)}
     problem = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
     v = build_model(problem)
-    # a roster with everyone on duty every day: twice the heads it needs
+    # a roster with everyone on duty every day but a0 on Wednesday: about twice the heads needed
     forced = v.model.clone()
     for a in range(4):
         for day in range(4):
-            forced.add(sum(v.agent_day(problem, a, day)) == 1)
+            forced.add(sum(v.agent_day(problem, a, day)) == int((a, day) != (0, 2)))
     whole = cp_model.CpSolver()
     whole.parameters.num_workers = 1
     assert whole.solve(forced) == cp_model.OPTIMAL
@@ -309,7 +342,9 @@ def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
             for shifts in chosen_shifts(sub, sv, solver.value)
         ]
         # left free, the surplus agents take days off; keeping their days, they work them all
-        assert (worked_days == [{1, 2}] * 3) == keep_days
+        kept = [{d for d in incumbent.shifts[a] if first <= d <= last} for a in free]
+        assert kept == [{1}, {1, 2}, {1, 2}]
+        assert (worked_days == kept) == keep_days
 
 
 def test_windows_are_picked_mostly_where_heads_are_missing() -> None:

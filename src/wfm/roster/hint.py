@@ -39,6 +39,7 @@ OWN_SHARE = 0.3
 # share the relaxation does not work it: the relaxation weighed the wishes of its own shifts,
 # and past the contract's minimum an agent takes such a shift only where it works it at 0.5+.
 DENIED = 3.0
+COVER_BONUS = 10.0  # per head a day's shift cover (count per day and shift type) still needs
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,11 @@ class _AgentPlan:
 def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tuple[int, int]]:
     """(agent, option) pairs of a quick roster, rounding `guide` where one is given."""
     residual = problem.required.astype(float).copy()
-    # More than any shift's coverage gain (head-intervals of open demand): a head the guide
-    # still wants, or a wish kept, outweighs coverage.
+    cover_need = {(day, t): need for day, t, need, *_ in problem.shift_cover}
+    # More than any shift's coverage gain (head-intervals of open demand, and the bonus for a
+    # day's shift cover): a head the guide still wants, or a wish kept, outweighs coverage.
     weight = 1.0 + float(residual.clip(0, None).sum())
+    weight += COVER_BONUS * sum(max(0, need) for need in cover_need.values())
     wanted = dict(guide.heads) if guide is not None else {}
     own = guide.shifts if guide is not None else {}
     quota: dict[int, float] = defaultdict(float)  # per agent: shifts the relaxation works
@@ -142,18 +145,24 @@ def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tup
     denies: set[tuple[int, int]] = set()  # (agent, option) that breaks one of its wishes
     for term in problem.wishes:
         denies.update((term.agent, o) for o in term.violating_options)
-    cover_need = {(day, t): need for day, t, need, *_ in problem.shift_cover}
     locked = {(a, day): allowed for a, day, allowed in problem.locks}
     order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agent_options[a]))
     chosen: set[tuple[int, int]] = set()
     for a in order:
         group = problem.groups[problem.agent_group[a]]
         plan = _AgentPlan(problem, a, [problem.channels.index(ch) for ch in group])
+        g = problem.agent_group[a]
+
+        def take(o: int, plan: _AgentPlan = plan, g: int = g) -> None:
+            plan.take(o, residual)
+            option = problem.options[o]
+            wanted[o, g] = wanted.get((o, g), 0.0) - 1
+            if (option.day, option.template) in cover_need:
+                cover_need[option.day, option.template] -= 1
+
         for (agent, _day), allowed in locked.items():
             if agent == a and allowed:
-                plan.take(allowed[0], residual)
-
-        g = problem.agent_group[a]
+                take(allowed[0])
 
         def value(o: int, plan: _AgentPlan = plan, g: int = g) -> float:
             option = problem.options[o]
@@ -161,7 +170,7 @@ def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tup
             if plan.cols:
                 span = slice(option.first_interval, option.first_interval + option.n_intervals)
                 gain = float(np.clip(residual[span][:, plan.cols], 0, None).sum())
-            gain += 10 * max(0, cover_need.get((option.day, option.template), 0))
+            gain += COVER_BONUS * max(0, cover_need.get((option.day, option.template), 0))
             relaxed = own.get((plan.agent, o), 0.0)
             if guide is not None:
                 share = min(1.0, max(0.0, wanted.get((o, g), 0.0)))
@@ -186,10 +195,6 @@ def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tup
                 helps = value(best) > 0
             if not helps and plan.total >= plan.min_minutes():
                 break
-            plan.take(best, residual)
-            option = problem.options[best]
-            wanted[best, g] = wanted.get((best, g), 0.0) - 1
-            if (option.day, option.template) in cover_need:
-                cover_need[option.day, option.template] -= 1
+            take(best)
         chosen.update((a, o) for o in plan.by_day.values())
     return chosen

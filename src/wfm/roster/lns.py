@@ -219,6 +219,7 @@ def _draw(
     agents, days = len(problem.agents), problem.horizon.days
     denied = denied_wishes(problem, best)
     weights = window_weights(problem, best, denied)
+    extremes = loaded_extremes(problem, best) if problem.config.fairness.spread_weight > 0 else []
     taken: set[int] = set()
     drawn = 0
     while drawn < LANES and len(taken) + count <= agents:
@@ -236,8 +237,8 @@ def _draw(
             room = agents - len(taken) - count * (LANES - drawn - 1)
             size = max(size, min(room, size * RETIME_FACTOR))
         wanting = [t.agent for t in denied if first <= t.day <= last and t.agent not in taken]
-        if rng.random() < EVEN_SHARE:
-            wanting += [a for a in loaded_extremes(problem, best) if a not in taken]
+        if extremes and rng.random() < EVEN_SHARE:
+            wanting += [a for a in extremes if a not in taken]
         free = pick_agents(agents, size, wanting, rng, exclude=taken)
         taken.update(free)
         sub, held_cost = neighbourhood(problem, best, free, first, last, keep_days)
@@ -425,13 +426,7 @@ def neighbourhood(
         agent_options=tuple(options[a] for a in free),
         agent_group=tuple(problem.agent_group[a] for a in free),
         wishes=tuple(
-            dataclasses.replace(
-                t,
-                agent=index[t.agent],
-                violating_options=tuple(o for o in t.violating_options if o in options[t.agent]),
-            )
-            for t in problem.wishes
-            if t.agent in index
+            dataclasses.replace(t, agent=index[t.agent]) for t in problem.wishes if t.agent in index
         ),
         unmet_wishes=(),
         locks=tuple(locks),

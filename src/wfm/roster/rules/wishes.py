@@ -25,7 +25,9 @@ def wish_violations(problem: RosterProblem, v: RosterVars) -> list[tuple[WishTer
             ]
             found.append((term, 1 - sum(wanted)))
         elif term.violating_options:
-            found.append((term, sum(v.x[term.agent, o] for o in term.violating_options)))
+            # a neighbourhood models only some of the agent's options: the others are not worked
+            worked = [v.x[key] for o in term.violating_options if (key := (term.agent, o)) in v.x]
+            found.append((term, sum(worked)))
     return found
 
 
