@@ -23,8 +23,8 @@ from wfm.roster.lns import (
     window_weights,
 )
 from wfm.roster.lpbound import lp_relaxation
-from wfm.roster.model import build_model
-from wfm.roster.problem import OBJECTIVE_UNIT
+from wfm.roster.model import RosterVars, build_model
+from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.rules.wishes import wish_violations
 from wfm.roster.solve import guided_roster
 
@@ -185,6 +185,32 @@ def _mixed_problem():
     )
 
 
+def _optimum(
+    problem: RosterProblem, v: RosterVars, model: cp_model.CpModel | None = None
+) -> tuple[cp_model.CpSolver, Incumbent]:
+    """`model` (the whole model by default) solved to optimality, and its roster."""
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(model if model is not None else v.model) == cp_model.OPTIMAL
+    return whole, read_incumbent(problem, v, whole)
+
+
+def _pinned_cost(
+    sub: RosterProblem, incumbent: Incumbent, free: list[int], first: int, last: int
+) -> float:
+    """The neighbourhood's optimum with its free agents pinned to the incumbent's shifts."""
+    pins = tuple(
+        (k, day, (incumbent.shifts[a][day],) if day in incumbent.shifts[a] else ())
+        for k, a in enumerate(free)
+        for day in range(first, last + 1)
+    )
+    pinned = build_model(dataclasses.replace(sub, locks=sub.locks + pins))
+    part = cp_model.CpSolver()
+    part.parameters.num_workers = 1
+    assert part.solve(pinned.model) == cp_model.OPTIMAL
+    return part.objective_value
+
+
 @pytest.mark.parametrize(
     ("free", "first", "last", "keep_days"),
     [([0, 3, 6], 1, 2, False), ([1, 2, 8, 9], 0, 1, False), ([0, 3, 6], 1, 2, True)],
@@ -195,25 +221,16 @@ def test_a_neighbourhood_prices_the_held_roster_exactly(free, first, last, keep_
     (coverage with its channel split, surplus, wishes, both fairness rules) sees the held part."""
     config, problem = _mixed_problem()
     v = build_model(problem)
-    whole = cp_model.CpSolver()
-    whole.parameters.num_workers = 1
-    assert whole.solve(v.model) == cp_model.OPTIMAL
-    incumbent = read_incumbent(problem, v, whole)
+    whole, incumbent = _optimum(problem, v)
     sub, held_cost = neighbourhood(problem, incumbent, free, first, last, keep_days)
     assert len(sub.agents) == len(free) and sub.held is not None
     assert sub.held.heads.sum() > 0 and sub.held.frozen
-    pins = tuple(
-        (k, day, (incumbent.shifts[a][day],) if day in incumbent.shifts[a] else ())
-        for k, a in enumerate(free)
-        for day in range(first, last + 1)
-    )
-    pinned = build_model(dataclasses.replace(sub, locks=sub.locks + pins))
-    part = cp_model.CpSolver()
-    part.parameters.num_workers = 1
-    assert part.solve(pinned.model) == cp_model.OPTIMAL
-    assert part.objective_value + held_cost == pytest.approx(whole.objective_value)
+    pinned = _pinned_cost(sub, incumbent, free, first, last)
+    assert pinned + held_cost == pytest.approx(whole.objective_value)
     # Left free, the neighbourhood can do no better than the whole roster's optimum.
     free_model = build_model(sub)
+    part = cp_model.CpSolver()
+    part.parameters.num_workers = 1
     part.parameters.max_deterministic_time = 2.0
     assert part.solve(free_model.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert part.objective_value + held_cost >= whole.objective_value - 1e-6
@@ -223,11 +240,7 @@ def test_some_windows_free_many_agents_who_keep_their_days() -> None:
     """About RETIME_SHARE of the two-day windows free RETIME_FACTOR times the agents, each with
     no shift on a window day it has off."""
     _, problem = _mixed_problem()
-    v = build_model(problem)
-    whole = cp_model.CpSolver()
-    whole.parameters.num_workers = 1
-    assert whole.solve(v.model) == cp_model.OPTIMAL
-    best = read_incumbent(problem, v, whole)
+    _, best = _optimum(problem, build_model(problem))
     rng = np.random.default_rng(3)
     sizes = Counter()
     for _ in range(40):
@@ -283,25 +296,14 @@ def test_a_neighbourhood_prices_a_wish_granted_outside_its_window() -> None:
     forced.add(sum(v.x[3, o] for o in late if problem.options[o].day == 3) == 1)
     forced.add(sum(v.x[3, o] for o in late if problem.options[o].day == 0) == 0)
     forced.add(sum(v.agent_day(problem, 3, 0)) == 1)  # works Monday, early
-    for term in problem.wishes:  # every other wish granted: a3 is the worst-off agent
-        if term.agent != 3:
-            forced.add(sum(expr for t, expr in wish_violations(problem, v) if t == term) == 0)
-    whole = cp_model.CpSolver()
-    whole.parameters.num_workers = 1
-    assert whole.solve(forced) == cp_model.OPTIMAL
-    incumbent = read_incumbent(problem, v, whole)
+    for term, violated in wish_violations(problem, v):
+        if term.agent != 3:  # every other wish granted: a3 is the worst-off agent
+            forced.add(violated == 0)
+    whole, incumbent = _optimum(problem, v, forced)
     free, first, last = [3, 5], 2, 3
     sub, held_cost = neighbourhood(problem, incumbent, free, first, last)
-    pins = tuple(
-        (k, day, (incumbent.shifts[a][day],) if day in incumbent.shifts[a] else ())
-        for k, a in enumerate(free)
-        for day in range(first, last + 1)
-    )
-    pinned = build_model(dataclasses.replace(sub, locks=sub.locks + pins))
-    part = cp_model.CpSolver()
-    part.parameters.num_workers = 1
-    assert part.solve(pinned.model) == cp_model.OPTIMAL
-    assert part.objective_value + held_cost == pytest.approx(whole.objective_value)
+    pinned = _pinned_cost(sub, incumbent, free, first, last)
+    assert pinned + held_cost == pytest.approx(whole.objective_value)
 
 
 def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
@@ -317,10 +319,7 @@ def test_a_neighbourhood_models_only_the_shifts_its_agents_may_change() -> None:
     for a in range(4):
         for day in range(4):
             forced.add(sum(v.agent_day(problem, a, day)) == int((a, day) != (0, 2)))
-    whole = cp_model.CpSolver()
-    whole.parameters.num_workers = 1
-    assert whole.solve(forced) == cp_model.OPTIMAL
-    incumbent = read_incumbent(problem, v, whole)
+    _, incumbent = _optimum(problem, v, forced)
     free, first, last = [0, 1, 2], 1, 2
     for keep_days in (False, True):
         sub, _ = neighbourhood(problem, incumbent, free, first, last, keep_days)

@@ -149,9 +149,8 @@ def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tup
     order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agent_options[a]))
     chosen: set[tuple[int, int]] = set()
     for a in order:
-        group = problem.groups[problem.agent_group[a]]
-        plan = _AgentPlan(problem, a, [problem.channels.index(ch) for ch in group])
         g = problem.agent_group[a]
+        plan = _AgentPlan(problem, a, [problem.channels.index(ch) for ch in problem.groups[g]])
 
         def take(o: int, plan: _AgentPlan = plan, g: int = g) -> None:
             plan.take(o, residual)
