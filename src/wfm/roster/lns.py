@@ -54,6 +54,9 @@ from wfm.roster.rules.fairness import undesirable_options, wish_share
 Progress = Callable[[str], None]
 
 STEP_DETERMINISTIC_TIME = 0.5  # per neighbourhood solve
+# A whole-horizon neighbourhood has this many times the units: its model is several times a
+# two-day one's, and CP-SAT's presolve alone uses up most of 0.5 units there.
+WEEK_STEP_FACTOR = 2
 # Neighbourhoods solved at once, each in its own thread (CP-SAT releases the GIL): one per core
 # of the two the planner is sized for. Lanes are merged in order, so the result stays the same.
 LANES = 2
@@ -157,14 +160,16 @@ def improve_roster(
             if spent >= units or plan.stalled(best.objective, idle):
                 break
             count = min(agents, size * AGENTS_PER_UNIT)
-            share = min(STEP_DETERMINISTIC_TIME, (units - spent) / LANES)
+            left = (units - spent) / LANES
             steps: list[_Step] = []
             runs = []
             # each lane starts solving while the next lane's model is built
             for s in _draw(problem, best, count, rng):
                 seed = settings.seed + step + len(steps)
                 steps.append(s)
-                runs.append(pool.submit(_solve, s.sv, seed, share, deadline))
+                whole_week = s.last - s.first == days - 1
+                share = STEP_DETERMINISTIC_TIME * (WEEK_STEP_FACTOR if whole_week else 1)
+                runs.append(pool.submit(_solve, s.sv, seed, min(share, left), deadline))
             before = best.objective
             statuses = []
             for s, run in zip(steps, runs, strict=True):
