@@ -216,6 +216,35 @@ def improve_roster(
     return settled
 
 
+# Deterministic time for one agent's whole-horizon model in `agent_by_agent`.
+AGENT_DETERMINISTIC_TIME = 0.2
+
+
+def agent_by_agent(
+    problem: RosterProblem, settings: SolverConfig, deadline: float
+) -> set[tuple[int, int]] | None:
+    """A first roster built one agent at a time, each agent's whole horizon solved exactly.
+
+    The greedy roster only sees a day at a time, so rules over runs of days (minimum
+    consecutive days on and off, working weekends) can defeat it. Here each agent in turn gets
+    the best roster of its own rules, given the agents before it (those after it work nothing
+    yet): a model of that agent alone (`neighbourhood`). Its (agent, option) pairs worked; None
+    when an agent's own rules cannot hold, or the deadline (`time.perf_counter()`) passes.
+    """
+    days = problem.horizon.days
+    roster = Incumbent(tuple({} for _ in problem.agents), {}, {}, float("inf"))
+    for a in range(len(problem.agents)):
+        if time.perf_counter() > deadline:
+            return None
+        sub, _ = neighbourhood(problem, roster, [a], 0, days - 1)
+        sv = build_model(sub)
+        status, solver = _solve(sv, settings.seed + a, AGENT_DETERMINISTIC_TIME, deadline)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        roster = merge(problem, roster, sub, sv, solver, [a], roster.objective)
+    return {(a, o) for a, shifts in enumerate(roster.shifts) for o in shifts.values()}
+
+
 def _draw(
     problem: RosterProblem, best: Incumbent, count: int, rng: np.random.Generator
 ) -> Iterator[_Step]:

@@ -23,7 +23,7 @@ from wfm.domain import (
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.hint import Guide, greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
-from wfm.roster.lns import LANES, Budget, improve_roster
+from wfm.roster.lns import LANES, Budget, agent_by_agent, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
@@ -85,6 +85,9 @@ DETERMINISTIC_SHARE = 0.15
 # on the machine's load); the wall-clock ceiling LNS_CEILING × limit only guards against a stall.
 LNS_SHARE = 0.15
 LNS_CEILING = 1.0
+# When the greedy roster breaks a rule, a roster is built agent by agent (`agent_by_agent`)
+# within this share of the limit; past it, the whole-model search starts from nothing.
+CONSTRUCT_SHARE = 0.5
 
 
 def solve_roster(
@@ -117,6 +120,17 @@ def solve_roster(
     start = _solve_shifts(v, greedy, settings)
     # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
     reserve = time.perf_counter() - completed
+    if start is None:
+        # The greedy broke a rule over runs of days: build the roster one agent at a time.
+        built = agent_by_agent(problem, settings, started + limit * CONSTRUCT_SHARE)
+        if built is not None:
+            greedy = built
+            start = _solve_shifts(v, greedy, settings)
+            if start is not None and progress:
+                progress(
+                    f"roster: built agent by agent, the first roster costs "
+                    f"{start.objective_value / OBJECTIVE_UNIT:,.0f}"
+                )
     relaxation: Relaxation | None = None
     if settings.deterministic:
         # The relaxation has a time limit of its own: waiting for it keeps the roster

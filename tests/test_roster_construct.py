@@ -1,0 +1,76 @@
+"""The first roster built agent by agent, for rules over runs of days the greedy cannot see."""
+
+from __future__ import annotations
+
+import time
+
+from rosterkit import MONDAY, agents, horizon_of, requirements, tiny_config
+from wfm.roster import build_roster_problem, solve_roster
+from wfm.roster.hint import greedy_roster
+from wfm.roster.lns import agent_by_agent
+from wfm.roster.model import build_model
+from wfm.roster.solve import _solve_shifts
+
+
+def _lone_days_problem():
+    """Two agents of three 4-hour shifts a week, demand on Tuesday, Thursday and Saturday only;
+    a working day alone inside the week is banned, so each must work runs of two or more."""
+    config = tiny_config(
+        planning={"days": 7},
+        contracts={
+            "flex": {
+                "min_hours_per_week": 12,
+                "max_hours_per_week": 12,
+                "max_days_per_week": 7,
+                "min_consecutive_days": 2,
+            }
+        },
+    )
+    need = {("phone", d, h): 1 for d in (1, 3, 5) for h in (8, 9, 10, 11)}
+    team = agents(("a1", ("phone",)), ("a2", ("phone",)))
+    problem = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
+    return config, problem
+
+
+def _runs(days: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for d in sorted(days):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
+def test_agent_by_agent_keeps_the_rules_the_greedy_breaks() -> None:
+    config, problem = _lone_days_problem()
+    v = build_model(problem)
+    # the greedy takes the three demanded days, each alone inside the week
+    assert _solve_shifts(v, greedy_roster(problem), config.solver) is None
+    built = agent_by_agent(problem, config.solver, time.perf_counter() + 60)
+    assert built is not None
+    assert _solve_shifts(v, built, config.solver) is not None
+    for a in range(len(problem.agents)):
+        days = [problem.options[o].day for b, o in built if b == a]
+        assert len(days) == 3
+        inner = [r for r in _runs(days) if r[0] > 0 and r[-1] < 6]
+        assert all(len(run) >= 2 for run in inner)
+    # the second agent sees the first one's shifts: together they cover the three demanded days
+    worked = {problem.options[o].day for _, o in built}
+    assert {1, 3, 5} <= worked
+
+
+def test_agent_by_agent_gives_up_at_its_deadline() -> None:
+    config, problem = _lone_days_problem()
+    assert agent_by_agent(problem, config.solver, time.perf_counter() - 1) is None
+
+
+def test_solve_roster_starts_from_the_roster_built_agent_by_agent() -> None:
+    config, problem = _lone_days_problem()
+    messages: list[str] = []
+    result = solve_roster(problem, config.solver, messages.append)
+    assert any("built agent by agent" in m for m in messages)
+    assert result.status in ("OPTIMAL", "FEASIBLE")
+    for agent_id, rows in result.shifts.groupby("agent_id"):
+        days = [(d - MONDAY).days for d in rows.date]
+        assert all(len(run) >= 2 for run in _runs(days) if run[0] > 0 and run[-1] < 6), agent_id
