@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
-from rosterkit import MONDAY, agents, horizon_of, requirements, tiny_config
-from wfm.roster import build_roster_problem, solve_roster
+import pytest
+
+from rosterkit import MONDAY, agents, horizon_of, prefs, requirements, tiny_config
+from wfm.roster import build_roster_problem, lns, solve_roster
 from wfm.roster.hint import greedy_roster
 from wfm.roster.lns import agent_by_agent
 from wfm.roster.model import build_model
@@ -74,3 +76,43 @@ def test_solve_roster_starts_from_the_roster_built_agent_by_agent() -> None:
     for agent_id, rows in result.shifts.groupby("agent_id"):
         days = [(d - MONDAY).days for d in rows.date]
         assert all(len(run) >= 2 for run in _runs(days) if run[0] > 0 and run[-1] < 6), agent_id
+
+
+def _myopic_problem():
+    """a1 may work either shift and wishes for the early one; a2 may work only the early one.
+    Built in order, a1 takes the early shift before it knows that a2 can work nothing else."""
+    shifts_needed = {"min_hours_per_week": 0, "max_hours_per_week": 40, "max_days_per_week": 7}
+    config = tiny_config(
+        planning={"days": 1},
+        contracts={
+            "any": {**shifts_needed, "min_hours_total": 4},
+            "early_only": {**shifts_needed, "min_hours_total": 4, "max_shifts": {"late": 0}},
+        },
+    )
+    need = {("phone", 0, h): 1 for h in (8, 9, 10, 11, 16, 17, 18, 19)}
+    team = [
+        *agents(("a1", ("phone",)), contract="any"),
+        *agents(("a2", ("phone",)), contract="early_only"),
+    ]
+    wish = prefs("a1", wishes=[{"shift": "early", "day": MONDAY, "priority": 1}])
+    problem = build_roster_problem(
+        config, team, {"a1": wish}, requirements(config, need), horizon_of(config)
+    )
+    return config, problem
+
+
+@pytest.mark.parametrize(
+    "passes, share, a1_works",
+    [(1, 0.0, "early"), (2, 0.0, "late"), (2, 1.0, "early")],
+)
+def test_later_passes_solve_each_agent_against_all_the_others(
+    monkeypatch: pytest.MonkeyPatch, passes: int, share: float, a1_works: str
+) -> None:
+    # (2, 1.0): a first pass this short (far below one unit per second of limit) is not repeated
+    config, problem = _myopic_problem()
+    monkeypatch.setattr(lns, "AGENT_PASSES", passes)
+    monkeypatch.setattr(lns, "AGENT_PASS_SHARE", share)
+    built = agent_by_agent(problem, config.solver, time.perf_counter() + 60)
+    assert built is not None
+    worked = {problem.agents[a].id: problem.options[o].template for a, o in built}
+    assert worked == {"a1": a1_works, "a2": "early"}
