@@ -109,6 +109,24 @@ def test_a_roster_as_cheap_as_the_lp_bound_is_optimal_without_more_search(
     assert result.status == "OPTIMAL" and result.best_bound == result.objective
 
 
+def test_a_search_that_finds_nothing_in_time_keeps_the_first_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config, problem = _problem()
+    settings = config.solver.model_copy(update={"deterministic": False})
+
+    def nothing_found(*args):
+        solver = cp_model.CpSolver()
+        solver.solve(cp_model.CpModel())  # a response to read, but no roster
+        return solver, cp_model.UNKNOWN
+
+    monkeypatch.setattr(solve_module, "_main_search", nothing_found)
+    messages: list[str] = []
+    result = solve_roster(problem, settings, messages.append)
+    assert result.status == "FEASIBLE" and len(result.shifts) > 0
+    assert any("found nothing in time" in m for m in messages)
+
+
 def test_budget_grows_while_far_from_the_bound_and_stalls_near_it() -> None:
     budget = Budget(units=2.0, extra=3.0, bound=1000.0, near=0.01, patience=4)
     assert budget.units_for(1005.0) == 2.0 and budget.units_for(1200.0) == 5.0

@@ -167,9 +167,9 @@ def improve_roster(
             for s in _draw(problem, best, count, rng):
                 seed = settings.seed + step + len(steps)
                 steps.append(s)
-                whole_week = s.last - s.first == days - 1
+                whole_week = days > WINDOW_DAYS and s.last - s.first == days - 1
                 share = STEP_DETERMINISTIC_TIME * (WEEK_STEP_FACTOR if whole_week else 1)
-                runs.append(pool.submit(_solve, s.sv, seed, min(share, left), deadline))
+                runs.append(pool.submit(solve_step, s.sv, seed, min(share, left), deadline))
             before = best.objective
             statuses = []
             for s, run in zip(steps, runs, strict=True):
@@ -214,73 +214,6 @@ def improve_roster(
     if settled is None or settled.objective_value >= start_value - 1e-6:
         return incumbent
     return settled
-
-
-# Deterministic time for one agent's whole-horizon model in `agent_by_agent`, and how many
-# times it goes over the agents at most (the later times re-solve each agent against all the
-# others). A later pass is made only when the first took AGENT_PASS_SHARE deterministic units
-# per second of time limit or more: then the whole-model search, which starts from this
-# roster, has little time per agent and gains from a better start (public benchmark,
-# Instance13, 300 s: a pass is 11.8 units; 2,833 after two passes, 3,148 after one). On small
-# models it finds better rosters itself, and a start already polished agent by agent held it
-# near that start (Instances 5 and 7, 60 s: passes of 0.25 and 0.35 units; 1,243-1,247 and
-# 1,169-1,173 after two passes, 1,157 and 1,075 after one).
-AGENT_DETERMINISTIC_TIME = 0.2
-AGENT_PASSES = 2
-AGENT_PASS_SHARE = 0.02
-
-
-def agent_by_agent(
-    problem: RosterProblem, settings: SolverConfig, deadline: float
-) -> set[tuple[int, int]] | None:
-    """A first roster built one agent at a time, each agent's whole horizon solved exactly.
-
-    The greedy roster only sees a day at a time, so rules over runs of days (minimum
-    consecutive days on and off, working weekends) can defeat it. Here each agent in turn gets
-    the best roster of its own rules, given the agents before it (those after it work nothing
-    yet): a model of that agent alone (`neighbourhood`). Then, when that pass was long (in
-    deterministic units, see AGENT_PASS_SHARE) and while the deadline (`time.perf_counter()`)
-    leaves room for another, each agent is solved again against all the others, up to
-    AGENT_PASSES passes in all.
-    Returns the (agent, option) pairs worked; None when an agent's own rules cannot hold, or
-    when the agents so far show that the first pass would not end by the deadline.
-    """
-    agents = len(problem.agents)
-    roster = Incumbent(tuple({} for _ in problem.agents), {}, {}, float("inf"))
-    began = time.perf_counter()
-    units = 0.0  # the first pass's deterministic units: unlike seconds, the same on any machine
-    for a in range(agents):
-        now = time.perf_counter()
-        if a and began + (now - began) * agents / a > deadline or now > deadline:
-            return None
-        status, roster, spent = _agent_step(problem, roster, a, settings, deadline)
-        units += spent
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-    took = time.perf_counter() - began
-    for _ in range(AGENT_PASSES - 1):
-        if units < AGENT_PASS_SHARE * settings.time_limit_seconds:
-            break
-        if time.perf_counter() + took > deadline:
-            break
-        for a in range(agents):
-            roster = _agent_step(problem, roster, a, settings, deadline)[1]
-    return {(a, o) for a, shifts in enumerate(roster.shifts) for o in shifts.values()}
-
-
-def _agent_step(
-    problem: RosterProblem, roster: Incumbent, agent: int, settings: SolverConfig, deadline: float
-) -> tuple[cp_model.CpSolverStatus, Incumbent, float]:
-    """The agent's best roster over the whole horizon, everyone else held as in `roster`, and
-    the deterministic units that took (CP-SAT's, and the charge for building the model)."""
-    sub, _ = neighbourhood(problem, roster, [agent], 0, problem.horizon.days - 1)
-    sv = build_model(sub)
-    status, solver = _solve(sv, settings.seed + agent, AGENT_DETERMINISTIC_TIME, deadline)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        roster = merge(problem, roster, sub, sv, solver, [agent], roster.objective)
-    units = solver.response_proto.deterministic_time
-    units += STEP_OVERHEAD + STEP_OVERHEAD_PER_VARIABLE * len(sv.model.proto.variables)
-    return status, roster, units
 
 
 def _draw(
@@ -337,13 +270,19 @@ def loaded_extremes(problem: RosterProblem, incumbent: Incumbent) -> list[int]:
 
 
 def _overhead(step: _Step) -> float:
-    """Deterministic units charged for building a step's model and reading its answer."""
-    return STEP_OVERHEAD + STEP_OVERHEAD_PER_VARIABLE * len(step.sv.model.proto.variables)
+    return model_charge(step.sv)
 
 
-def _solve(
+def model_charge(sv: RosterVars) -> float:
+    """Deterministic units charged for building a model and reading its answer."""
+    return STEP_OVERHEAD + STEP_OVERHEAD_PER_VARIABLE * len(sv.model.proto.variables)
+
+
+def solve_step(
     sv: RosterVars, seed: int, deterministic_time: float, deadline: float
 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
+    """One worker on a small model, stopped by its deterministic units (the wall-clock
+    `deadline`, a `time.perf_counter()` moment, is only a ceiling)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -371,7 +310,7 @@ def _reprice(
     ]
     sub = dataclasses.replace(sub, locks=sub.locks + tuple(pins))
     priced = _Step(step.free, step.first, step.last, sub, build_model(sub), held_cost)
-    status, check = _solve(priced.sv, settings.seed, FINAL_DETERMINISTIC_TIME / 10, 1e18)
+    status, check = solve_step(priced.sv, settings.seed, FINAL_DETERMINISTIC_TIME / 10, 1e18)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return priced, check, check.objective_value + held_cost

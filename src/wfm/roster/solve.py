@@ -21,9 +21,10 @@ from wfm.domain import (
     RosterResult,
 )
 from wfm.errors import Problem, WfmInputError
+from wfm.roster.construct import agent_by_agent
 from wfm.roster.hint import Guide, greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
-from wfm.roster.lns import LANES, Budget, agent_by_agent, improve_roster
+from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
@@ -86,7 +87,8 @@ DETERMINISTIC_SHARE = 0.15
 LNS_SHARE = 0.15
 LNS_CEILING = 1.0
 # When the greedy roster breaks a rule, a roster is built agent by agent (`agent_by_agent`)
-# within this share of the limit; past it, the whole-model search starts from nothing.
+# within this share of the limit; past it, the whole-model search starts from the greedy's
+# shifts as a hint (and, in the deterministic mode, the rounded LP roster may still be a start).
 CONSTRUCT_SHARE = 0.5
 
 
@@ -95,13 +97,14 @@ def solve_roster(
 ) -> RosterResult:
     """Build and solve the model; raise WfmInputError naming the rules when none can hold.
 
-    The deterministic mode starts from the better of the greedy roster and the LP relaxation
-    rounded and improves it by neighbourhood search, with more units while it is far from the
-    LP bound. A roster as cheap as the bound is optimal; one within PROVE_GAP of it is handed to
-    a whole-model search, which may prove it so. Without a start or an LP bound (the greedy
-    breaks a rule only the solver sees, or the LP ran out of time), the whole model is searched
-    first and neighbourhoods follow. The parallel mode hands the greedy start to CP-SAT's own
-    portfolio.
+    The first roster is the greedy one, or, when that breaks a rule over runs of days, one built
+    agent by agent (`wfm.roster.construct`). The deterministic mode starts from the better of
+    it and the LP relaxation rounded and improves it by neighbourhood search, with more units
+    while it is far from the LP bound. A roster as cheap as the bound is optimal; one within
+    PROVE_GAP of it is handed to a whole-model search, which may prove it so. Without a start
+    or an LP bound (no first roster in time, or the LP ran out of time), the whole model is
+    searched first and neighbourhoods follow. The parallel mode hands the first roster to
+    CP-SAT's own portfolio as a hint.
     """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
@@ -125,12 +128,16 @@ def solve_roster(
         built = agent_by_agent(problem, settings, started + limit * CONSTRUCT_SHARE)
         if built is not None:
             greedy = built
+            completed = time.perf_counter()
             start = _solve_shifts(v, greedy, settings)
-            if start is not None and progress:
-                progress(
-                    f"roster: built agent by agent, the first roster costs "
-                    f"{start.objective_value / OBJECTIVE_UNIT:,.0f}"
-                )
+            reserve = time.perf_counter() - completed
+        if progress:
+            progress(
+                "roster: no first roster built agent by agent in time"
+                if start is None
+                else f"roster: built agent by agent, the first roster costs "
+                f"{start.objective_value / OBJECTIVE_UNIT:,.0f}"
+            )
     relaxation: Relaxation | None = None
     if settings.deterministic:
         # The relaxation has a time limit of its own: waiting for it keeps the roster
@@ -154,7 +161,10 @@ def solve_roster(
         if budget.proves(solver.objective_value):
             status = cp_model.OPTIMAL  # the LP relaxation proves it
             bound = solver.objective_value
-        elif budget.near_bound(solver.objective_value) and _time_left(started, limit) > 1:
+        elif (
+            budget.near_bound(solver.objective_value)
+            and _time_left(started, limit) > 1 + WALL_MARGIN * limit
+        ):
             add_complete_hint(v, solver, greedy)
             proof, found = _main_search(v, settings, started, progress)
             if found == cp_model.OPTIMAL or (
@@ -170,6 +180,8 @@ def solve_roster(
         if status == cp_model.UNKNOWN and start is not None:
             # no better roster in time, but the verified start holds every rule: keep it
             solver, status = start, cp_model.FEASIBLE
+            if progress:
+                progress("roster: the search found nothing in time; keeping the first roster")
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             pool.shutdown(wait=False, cancel_futures=True)
             raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
@@ -212,7 +224,8 @@ WALL_MARGIN = 0.04
 def _main_search(
     v: RosterVars, settings: SolverConfig, started: float, progress: Progress | None
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-    """CP-SAT on the whole model (hinted beforehand), within what is left of the time limit."""
+    """CP-SAT on the whole model (hinted beforehand), within what is left of the time limit
+    less WALL_MARGIN of it."""
     solver = solver_parameters(settings)
     limit = settings.time_limit_seconds
     solver.parameters.max_time_in_seconds = max(
