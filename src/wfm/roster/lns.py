@@ -176,7 +176,7 @@ def improve_roster(
                 status, solver = run.result()
                 statuses.append(status)
                 spent += solver.response_proto.deterministic_time
-                spent += _overhead(s)
+                spent += model_charge(s.sv)
                 step += 1
                 idle += 1
                 if status == cp_model.OPTIMAL:
@@ -194,7 +194,7 @@ def improve_roster(
                     if priced is None:
                         continue
                     s, solver, value = priced
-                    spent += solver.response_proto.deterministic_time + _overhead(s)
+                    spent += solver.response_proto.deterministic_time + model_charge(s.sv)
                 if value < best.objective - 1e-6:
                     idle = 0
                     best = merge(problem, best, s.sub, s.sv, solver, s.free, value)
@@ -267,10 +267,6 @@ def loaded_extremes(problem: RosterProblem, incumbent: Incumbent) -> list[int]:
         if high - low > 1:
             found += [a for a, n in per.items() if n in (high, low)]
     return found
-
-
-def _overhead(step: _Step) -> float:
-    return model_charge(step.sv)
 
 
 def model_charge(sv: RosterVars) -> float:

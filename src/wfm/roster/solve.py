@@ -133,7 +133,7 @@ def solve_roster(
             reserve = time.perf_counter() - completed
         if progress:
             progress(
-                "roster: no first roster built agent by agent in time"
+                "roster: no first roster agent by agent either; the whole model is searched"
                 if start is None
                 else f"roster: built agent by agent, the first roster costs "
                 f"{start.objective_value / OBJECTIVE_UNIT:,.0f}"
