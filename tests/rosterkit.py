@@ -90,3 +90,14 @@ def horizon_of(config: Config) -> Horizon:
 
 def prefs(agent_id: str, **data: Any) -> AgentPreferences:
     return AgentPreferences.model_validate({"agent_id": agent_id, **data})
+
+
+def inner_runs(days: list[int], horizon_days: int) -> list[list[int]]:
+    """Runs of consecutive working days that touch neither end of the horizon."""
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return [r for r in runs if r[0] > 0 and r[-1] < horizon_days - 1]

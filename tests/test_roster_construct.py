@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rosterkit import MONDAY, agents, horizon_of, prefs, requirements, tiny_config
+from rosterkit import MONDAY, agents, horizon_of, inner_runs, prefs, requirements, tiny_config
 from wfm.domain import LockedShift
 from wfm.roster import build_roster_problem, construct, solve_roster
 from wfm.roster.construct import agent_by_agent
@@ -38,16 +38,6 @@ def _lone_days_problem(locks=()):
     return config, problem
 
 
-def _runs(days: list[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for d in sorted(days):
-        if runs and d == runs[-1][-1] + 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    return runs
-
-
 def test_agent_by_agent_keeps_the_rules_the_greedy_breaks() -> None:
     config, problem = _lone_days_problem()
     v = build_model(problem)
@@ -59,7 +49,7 @@ def test_agent_by_agent_keeps_the_rules_the_greedy_breaks() -> None:
     for a in range(len(problem.agents)):
         days = [problem.options[o].day for b, o in built if b == a]
         assert len(days) == 3
-        inner = [r for r in _runs(days) if r[0] > 0 and r[-1] < 6]
+        inner = inner_runs(sorted(days), 7)
         assert all(len(run) >= 2 for run in inner)
     # the second agent sees the first one's shifts: together they cover the three demanded days
     worked = {problem.options[o].day for _, o in built}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from ortools.sat.python import cp_model
 
-from rosterkit import MONDAY, agents, horizon_of, prefs, requirements, tiny_config
+from rosterkit import MONDAY, agents, horizon_of, inner_runs, prefs, requirements, tiny_config
 from wfm.errors import WfmInputError
 from wfm.roster import build_roster_problem, solve_roster
 from wfm.roster.model import build_model, default_rules
@@ -348,16 +348,6 @@ def test_max_consecutive_days():
     assert len(solve(config, team, _every_day(), without="max_consecutive_days")) == 7
 
 
-def _inner_runs(days: list[int], horizon_days: int) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for d in days:
-        if runs and d == runs[-1][-1] + 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    return [r for r in runs if r[0] > 0 and r[-1] < horizon_days - 1]
-
-
 def test_min_consecutive_days():
     # Three 4-hour shifts; demand on Tue, Thu, Sat. Lone working days inside the week are banned.
     config = tiny_config(
@@ -367,7 +357,7 @@ def test_min_consecutive_days():
     team = agents(("a1", ("phone",)))
     need = _every_day(days=(1, 3, 5))
     days = _days_worked(solve(config, team, need))
-    assert all(len(run) >= 2 for run in _inner_runs(days, 7))
+    assert all(len(run) >= 2 for run in inner_runs(days, 7))
     assert {d for _, d, _ in solve(config, team, need, without="min_consecutive_days")} == {1, 3, 5}
 
 

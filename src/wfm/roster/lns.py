@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -128,6 +128,10 @@ class _Step:
     sv: RosterVars
     held_cost: float
 
+    @property
+    def whole_horizon(self) -> bool:
+        return self.first == 0 and self.last == self.sub.horizon.days - 1
+
 
 def improve_roster(
     problem: RosterProblem,
@@ -167,7 +171,7 @@ def improve_roster(
             for s in _draw(problem, best, count, rng):
                 seed = settings.seed + step + len(steps)
                 steps.append(s)
-                whole_week = days > WINDOW_DAYS and s.last - s.first == days - 1
+                whole_week = days > WINDOW_DAYS and s.whole_horizon
                 share = STEP_DETERMINISTIC_TIME * (WEEK_STEP_FACTOR if whole_week else 1)
                 runs.append(pool.submit(solve_step, s.sv, seed, min(share, left), deadline))
             before = best.objective
@@ -203,7 +207,7 @@ def improve_roster(
                             f"roster: neighbourhood {step} improves the cost to "
                             f"{value / OBJECTIVE_UNIT:,.0f}"
                         )
-            whole = len(steps[0].free) == agents and steps[0].last - steps[0].first == days - 1
+            whole = len(steps[0].free) == agents and steps[0].whole_horizon
             if whole and statuses[0] == cp_model.OPTIMAL:
                 break  # the whole roster was solved to optimality: nothing left to gain
     if progress:
@@ -255,18 +259,26 @@ def loaded_extremes(problem: RosterProblem, incumbent: Incumbent) -> list[int]:
     """The agents with the most and the fewest undesirable shifts of their contract, where the
     two differ by more than one: only freeing them can narrow the spread the fairness rule
     prices (freeing others moves nobody's load off an extreme)."""
-    undesirable = undesirable_options(problem)
-    loads: dict[str, dict[int, int]] = defaultdict(dict)
-    for a, agent in enumerate(problem.agents):
-        loads[agent.contract][a] = sum(o in undesirable for o in incumbent.shifts[a].values())
     found = []
-    for per in loads.values():
+    for per in undesirable_loads(problem, incumbent, range(len(problem.agents))).values():
         if len(per) < 2:
             continue
         high, low = max(per.values()), min(per.values())
         if high - low > 1:
             found += [a for a, n in per.items() if n in (high, low)]
     return found
+
+
+def undesirable_loads(
+    problem: RosterProblem, incumbent: Incumbent, agents: Iterable[int]
+) -> dict[str, dict[int, int]]:
+    """Per contract: each of `agents`' number of undesirable shifts in the incumbent."""
+    undesirable = undesirable_options(problem)
+    loads: dict[str, dict[int, int]] = defaultdict(dict)
+    for a in agents:
+        worked = incumbent.shifts[a].values()
+        loads[problem.agents[a].contract][a] = sum(o in undesirable for o in worked)
+    return loads
 
 
 def model_charge(sv: RosterVars) -> float:
@@ -408,11 +420,7 @@ def neighbourhood(
         points = sum(t.wish.priority for t in terms[a])
         shares.append(wish_share(points - sum(t.wish.priority for t in denied), points))
 
-    undesirable = undesirable_options(problem)
-    loads: dict[str, list[int]] = defaultdict(list)
-    for a in held:
-        chosen = incumbent.shifts[a].values()
-        loads[problem.agents[a].contract].append(sum(o in undesirable for o in chosen))
+    loads = undesirable_loads(problem, incumbent, held)
 
     locks = [
         (index[a], day, tuple(o for o in allowed if o in options[a]))
@@ -442,7 +450,7 @@ def neighbourhood(
             heads=heads,
             shift_heads=dict(shift_heads),
             wish_shares=_extremes(shares),
-            undesirable={contract: _extremes(counts) for contract, counts in loads.items()},
+            undesirable={c: _extremes(list(per.values())) for c, per in loads.items()},
             split=split,
             frozen=frozenset(frozen),
         ),

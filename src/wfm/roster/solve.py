@@ -119,18 +119,14 @@ def solve_roster(
     pool = ThreadPoolExecutor(max_workers=1)
     lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
     greedy = greedy_roster(problem)
-    completed = time.perf_counter()
-    start = _solve_shifts(v, greedy, settings)
     # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
-    reserve = time.perf_counter() - completed
+    start, reserve = _timed_solve_shifts(v, greedy, settings)
     if start is None:
         # The greedy broke a rule over runs of days: build the roster one agent at a time.
         built = agent_by_agent(problem, settings, started + limit * CONSTRUCT_SHARE)
         if built is not None:
             greedy = built
-            completed = time.perf_counter()
-            start = _solve_shifts(v, greedy, settings)
-            reserve = time.perf_counter() - completed
+            start, reserve = _timed_solve_shifts(v, greedy, settings)
         if progress:
             progress(
                 "roster: no first roster agent by agent either; the whole model is searched"
@@ -291,6 +287,15 @@ def _solve_shifts(
         deterministic_time=max(0.5, limit * 0.02),
         seconds=max(1.0, limit * 0.1),
     )
+
+
+def _timed_solve_shifts(
+    v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
+) -> tuple[cp_model.CpSolver | None, float]:
+    """`_solve_shifts` and the seconds it took."""
+    began = time.perf_counter()
+    solved = _solve_shifts(v, shifts, settings)
+    return solved, time.perf_counter() - began
 
 
 def add_complete_hint(
