@@ -6,6 +6,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from ortools.sat.python import cp_model
 
 from rosterkit import MONDAY, agents, horizon_of, inner_runs, prefs, requirements, tiny_config
 from wfm.domain import LockedShift
@@ -82,13 +83,42 @@ def test_agent_by_agent_gives_up_when_the_first_agents_show_it_would_overrun(
     solved: list[int] = []
     real_step = construct._agent_step
 
-    def step(problem, roster, agent, settings, deadline, budget):
+    def step(problem, roster, agent, settings, deadline, budget, branching):
         solved.append(agent)
-        return real_step(problem, roster, agent, settings, 1e18, budget)
+        return real_step(problem, roster, agent, settings, 1e18, budget, branching)
 
     monkeypatch.setattr(construct, "_agent_step", step)
     assert agent_by_agent(problem, config.solver, 15) is None
     assert solved == [0]
+
+
+def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default search is made to find nothing for the first agent: the build goes on with
+    the restarting portfolio and more units, and still builds every agent."""
+    config, problem = _lone_days_problem()
+    tried: list[tuple[int, object, float]] = []
+    real_solve = construct.solve_step
+
+    def solve(sv, seed, units, deadline, branching):
+        agent = seed - config.solver.seed
+        tried.append((agent, branching, units))
+        status, solver = real_solve(sv, seed, units, deadline, branching)
+        if agent == 0 and branching == cp_model.AUTOMATIC_SEARCH:
+            return cp_model.UNKNOWN, solver
+        return status, solver
+
+    monkeypatch.setattr(construct, "solve_step", solve)
+    built = agent_by_agent(problem, config.solver, time.perf_counter() + 60)
+    assert built is not None
+    assert {a for a, _ in built} == {0, 1}
+    first = construct.AGENT_DETERMINISTIC_TIME
+    assert tried[:3] == [
+        (0, cp_model.AUTOMATIC_SEARCH, first),
+        (0, construct.RETRY_BRANCHING, first * construct.RETRY_FACTOR),
+        (1, cp_model.AUTOMATIC_SEARCH, first),
+    ]
 
 
 def test_solve_roster_starts_from_the_roster_built_agent_by_agent() -> None:

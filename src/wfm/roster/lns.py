@@ -51,6 +51,8 @@ from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, HeldRoster, RosterProblem, WishTerm
 from wfm.roster.rules.fairness import undesirable_options, wish_share
 
+SearchBranching = cp_model.cmh.SatParameters.SearchBranching  # CP-SAT's search strategy
+
 Progress = Callable[[str], None]
 
 STEP_DETERMINISTIC_TIME = 0.5  # per neighbourhood solve
@@ -287,12 +289,17 @@ def model_charge(sv: RosterVars) -> float:
 
 
 def solve_step(
-    sv: RosterVars, seed: int, deterministic_time: float, deadline: float
+    sv: RosterVars,
+    seed: int,
+    deterministic_time: float,
+    deadline: float,
+    search_branching: SearchBranching = cp_model.AUTOMATIC_SEARCH,
 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     """One worker on a small model, stopped by its deterministic units (the wall-clock
     `deadline`, a `time.perf_counter()` moment, is only a ceiling)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    solver.parameters.search_branching = search_branching
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
