@@ -113,14 +113,26 @@ def to_wfm(inst: Instance, time_limit: float, seed: int, workers: int, determini
     return config, agents, preferences, cover
 
 
-def solve_instance(path: Path, time_limit: float, seed: int, workers: int, deterministic: bool):
+def solve_instance(
+    path: Path,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    deterministic: bool,
+    progress: bool = False,
+):
     inst = parse_instance(path)
     config, agents, preferences, cover = to_wfm(inst, time_limit, seed, workers, deterministic)
     horizon = Horizon(MONDAY, inst.horizon, 60)
     started = time.perf_counter()
     empty = _no_interval_demand()
     problem = build_roster_problem(config, agents, preferences, empty, horizon, shift_cover=cover)
-    result = solve_roster(problem, config.solver)
+    report = (
+        (lambda line: print(f"  {time.perf_counter() - started:6.1f} s  {line}", file=sys.stderr))
+        if progress
+        else None
+    )
+    result = solve_roster(problem, config.solver, report)
     seconds = time.perf_counter() - started
     rows = [(r.agent_id, (r.date - MONDAY).days, r.shift) for r in result.shifts.itertuples()]
     objective, violations = evaluate(inst, rows)
@@ -154,6 +166,7 @@ def main() -> None:
         help="one worker on the deterministic clock (default: parallel workers)",
     )
     parser.add_argument("--solution", type=Path, help="write employee,day,shift rows here")
+    parser.add_argument("--progress", action="store_true", help="the solver's progress on stderr")
     args = parser.parse_args()
     paths = list(args.instances)
     if args.all:
@@ -171,7 +184,7 @@ def main() -> None:
     last = {}
     for path in paths:
         inst, result, rows, objective, violations, seconds = solve_instance(
-            path, args.time_limit, args.seed, args.workers, args.deterministic
+            path, args.time_limit, args.seed, args.workers, args.deterministic, args.progress
         )
         known = best.get(inst.name, {}).get("best_known_ub")
         gap = f"{100 * (objective - float(known)) / float(known):.2f}" if known else "–"

@@ -19,9 +19,10 @@ breaks. It is a hint, never the answer: the solver's result replaces it.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,11 +178,19 @@ def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tup
             # (the relaxation weighed the wishes on the shifts it works)
             return gain - weight * DENIED * ((plan.agent, o) in denies) * (1 - relaxed)
 
+        # A shift's value only falls as shifts are taken (demand, cover and wanted heads
+        # only shrink), and one the plan no longer allows stays barred: so the best shift is
+        # found lazily, re-valuing only the top of a heap of earlier values (a value that is
+        # still the highest is the highest now; ties go to the lower option, as before).
+        def permitted(o: int, plan: _AgentPlan = plan) -> bool:
+            return plan.allows(o, locked)
+
+        heap = [(-value(o), o) for o in problem.agent_options[a] if permitted(o)]
+        heapq.heapify(heap)
         while True:
-            candidates = [o for o in problem.agent_options[a] if plan.allows(o, locked)]
-            if not candidates:
+            best = _lazy_best(heap, value, permitted)
+            if best is None:
                 break
-            best = max(candidates, key=lambda o: (value(o), -o))
             # Past its contract's minimum an agent works on while a shift still helps; with a
             # guide, only to fill the relaxation's head counts (it weighed their surplus already).
             if guide is not None:
@@ -197,3 +206,22 @@ def greedy_roster(problem: RosterProblem, guide: Guide | None = None) -> set[tup
             take(best)
         chosen.update((a, o) for o in plan.by_day.values())
     return chosen
+
+
+def _lazy_best(
+    heap: list[tuple[float, int]], value: Callable[[int], float], allows: Callable[[int], bool]
+) -> int | None:
+    """Pop the allowed option of highest value (lowest option on a tie) from a heap of
+    (-value, option) whose values may be stale but never below the current ones; None when no
+    option is allowed. Options no longer allowed are dropped, the chosen one is popped."""
+    while heap:
+        stale, o = heap[0]
+        if not allows(o):
+            heapq.heappop(heap)
+            continue
+        fresh = (-value(o), o)
+        if fresh == (stale, o):
+            heapq.heappop(heap)
+            return o
+        heapq.heapreplace(heap, fresh)
+    return None
