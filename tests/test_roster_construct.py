@@ -121,6 +121,27 @@ def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
     ]
 
 
+def test_an_agent_with_more_shift_choices_gets_more_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    config, problem = _lone_days_problem()
+    budgets: list[float] = []
+    real_step = construct._agent_step
+
+    def step(problem, roster, agent, settings, deadline, budget, branching):
+        budgets.append(budget)
+        return real_step(problem, roster, agent, settings, deadline, budget, branching)
+
+    monkeypatch.setattr(construct, "_agent_step", step)
+    choices = len(problem.agent_options[0])
+    assert construct.AGENT_UNITS_PER_CHOICE * choices < construct.AGENT_DETERMINISTIC_TIME
+    assert agent_by_agent(problem, config.solver, time.perf_counter() + 60) is not None
+    assert budgets == [construct.AGENT_DETERMINISTIC_TIME] * 2  # a week: the floor
+    budgets.clear()
+    per_choice = 2 * construct.AGENT_DETERMINISTIC_TIME / choices
+    monkeypatch.setattr(construct, "AGENT_UNITS_PER_CHOICE", per_choice)
+    assert agent_by_agent(problem, config.solver, time.perf_counter() + 60) is not None
+    assert budgets == pytest.approx([2 * construct.AGENT_DETERMINISTIC_TIME] * 2)
+
+
 def test_solve_roster_starts_from_the_roster_built_agent_by_agent() -> None:
     config, problem = _lone_days_problem()
     built = agent_by_agent(problem, config.solver, time.perf_counter() + 60)

@@ -34,6 +34,11 @@ from wfm.roster.problem import RosterProblem
 # and 7, 60 s: passes of 0.25 and 0.35 units; 1,243-1,247 and 1,169-1,173 after two passes,
 # 1,157 and 1,075 after one).
 AGENT_DETERMINISTIC_TIME = 0.2
+# A long horizon gives an agent more shift choices, and its model more units
+# (AGENT_UNITS_PER_CHOICE per choice, at least AGENT_DETERMINISTIC_TIME). Public benchmark,
+# Instance23 (364 days, 16 shift types: 5,248 choices): the default search's first roster for
+# an agent came after 0.75-1.1 s (about 0.4-0.5 units) on 9 of 10 agents, none within 0.2.
+AGENT_UNITS_PER_CHOICE = 2e-4
 AGENT_PASSES = 2
 LATER_PASS_UNITS = 0.02
 # An agent CP-SAT finds no roster for in its units is tried again with RETRY_FACTOR times as
@@ -67,7 +72,7 @@ def agent_by_agent(
             return None
         better = None
         for attempt in range(AGENT_RETRIES + 1):  # an agent's rules may be hard to meet at once
-            budget = AGENT_DETERMINISTIC_TIME * RETRY_FACTOR**attempt
+            budget = _agent_units(problem, a) * RETRY_FACTOR**attempt
             branching = RETRY_BRANCHING if attempt else cp_model.AUTOMATIC_SEARCH
             status, better, spent = _agent_step(
                 problem, roster, a, settings, deadline, budget, branching
@@ -84,12 +89,18 @@ def agent_by_agent(
                 if time.perf_counter() > deadline:
                     break
                 status, better, _ = _agent_step(
-                    problem, roster, a, settings, deadline, AGENT_DETERMINISTIC_TIME
+                    problem, roster, a, settings, deadline, _agent_units(problem, a)
                 )
                 # only a proven optimum is sure to be no worse than the agent's roster so far
                 if status == cp_model.OPTIMAL and better is not None:
                     roster = better
     return {(a, o) for a, shifts in enumerate(roster.shifts) for o in shifts.values()}
+
+
+def _agent_units(problem: RosterProblem, agent: int) -> float:
+    """Deterministic units for a first solve of one agent's model."""
+    choices = len(problem.agent_options[agent])
+    return max(AGENT_DETERMINISTIC_TIME, AGENT_UNITS_PER_CHOICE * choices)
 
 
 def _agent_step(

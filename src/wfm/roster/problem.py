@@ -7,6 +7,7 @@ here, and the model only carries the rules that couple choices.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -178,6 +179,7 @@ def build_roster_problem(
     """Enumerate every shift each agent may work and the demand per interval and channel."""
     channels = tuple(config.channels)
     stamps = horizon.intervals()
+    n_stamps = len(stamps)
     step = horizon.interval_minutes
     per_day = horizon.intervals_per_day
 
@@ -246,7 +248,7 @@ def build_roster_problem(
             if allowed_templates is not None and option.template not in allowed_templates:
                 continue
             span = range(option.first_interval, option.first_interval + option.n_intervals)
-            inside = [i for i in span if i < len(stamps)]
+            inside = [i for i in span if i < n_stamps]
             if not all(serves[i] for i in inside) or any(i in blocked for i in span):
                 continue
             mine.append(o)
@@ -372,6 +374,9 @@ def _resolve_wishes(
         prefs = preferences.get(agent.id)
         if prefs is None:
             continue
+        by_day: dict[int, list[int]] = defaultdict(list)
+        for o in agent_options[a]:
+            by_day[options[o].day].append(o)
         for w, wish in enumerate(prefs.wishes):
             days = horizon.resolve_days(wish.days)
             if not days:
@@ -380,7 +385,7 @@ def _resolve_wishes(
             penalty = int(round(config.objective.wish_point * OBJECTIVE_UNIT * wish.priority))
             for date in days:
                 day = (date - horizon.start).days
-                mine = [o for o in agent_options[a] if options[o].day == day]
+                mine = by_day.get(day, [])
                 violating, when_off = _violations(wish, mine, options)
                 if wish.shift and not any(options[o].template == wish.shift for o in mine):
                     unmet.append(
