@@ -57,9 +57,7 @@ class RosterVars:
         constraint.only_enforce_if(self.guards[key])
 
     def agent_day(self, problem: RosterProblem, agent: int, day: int) -> list[cp_model.IntVar]:
-        return [
-            self.x[agent, o] for o in problem.agent_options[agent] if problem.options[o].day == day
-        ]
+        return [self.x[agent, o] for o in problem.options_by_day[agent].get(day, ())]
 
     def works(self, problem: RosterProblem, agent: int, day: int) -> cp_model.IntVar:
         """A literal that is true when the agent works on that day (made once, then shared)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -133,6 +134,17 @@ class RosterProblem:
     @property
     def n_intervals(self) -> int:
         return self.required.shape[0]
+
+    @cached_property
+    def options_by_day(self) -> tuple[dict[int, tuple[int, ...]], ...]:
+        """Per agent: its options on each day it has any, in `agent_options` order."""
+        index = []
+        for options in self.agent_options:
+            by_day: dict[int, list[int]] = defaultdict(list)
+            for o in options:
+                by_day[self.options[o].day].append(o)
+            index.append({day: tuple(day_options) for day, day_options in by_day.items()})
+        return tuple(index)
 
     @property
     def max_heads(self) -> int:

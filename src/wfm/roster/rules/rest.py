@@ -20,14 +20,12 @@ def _forbid_next_day(
     `x[o] + sum(clashes) <= 1` per shift encodes every forbidden pair at once.
     """
     for a in range(len(problem.agents)):
-        by_day: dict[int, list[int]] = {}
-        for o in problem.agent_options[a]:
-            by_day.setdefault(problem.options[o].day, []).append(o)
+        by_day = problem.options_by_day[a]
         for o in problem.agent_options[a]:
             option = problem.options[o]
             clashes = [
                 later
-                for later in by_day.get(option.day + 1, [])
+                for later in by_day.get(option.day + 1, ())
                 if clash(option, problem.options[later])
             ]
             if clashes:

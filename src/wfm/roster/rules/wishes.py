@@ -20,8 +20,8 @@ def wish_violations(problem: RosterProblem, v: RosterVars) -> list[tuple[WishTer
             # Wanted shift: missed by any other shift and by a day off = 1 - (wanted shift worked).
             wanted = [
                 v.x[term.agent, o]
-                for o in problem.agent_options[term.agent]
-                if problem.options[o].day == term.day and o not in term.violating_options
+                for o in problem.options_by_day[term.agent].get(term.day, ())
+                if o not in term.violating_options
             ]
             found.append((term, 1 - sum(wanted)))
         elif term.violating_options:
