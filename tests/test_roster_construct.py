@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from types import SimpleNamespace
 
@@ -92,6 +93,32 @@ def test_agent_by_agent_gives_up_when_the_first_agents_show_it_would_overrun(
     assert solved == [0]
 
 
+def test_no_later_pass_when_the_first_proved_few_agents_optimal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first pass's answers are reported merely feasible: a later pass, which keeps only
+    proven optima, is skipped, though the first pass was long enough for one."""
+    config, problem = _myopic_problem()
+    monkeypatch.setattr(construct, "AGENT_PASSES", 2)
+    monkeypatch.setattr(construct, "LATER_PASS_UNITS", 0.0)
+    solved: list[int] = []
+    real_step = construct._agent_step
+
+    def step(problem, roster, agent, settings, deadline, budget, branching):
+        solved.append(agent)
+        status, better, units = real_step(
+            problem, roster, agent, settings, deadline, budget, branching
+        )
+        return (cp_model.FEASIBLE if better is not None else status), better, units
+
+    monkeypatch.setattr(construct, "_agent_step", step)
+    built = agent_by_agent(problem, config.solver, time.perf_counter() + 60)
+    assert built is not None
+    assert solved == [0, 1]
+    worked = {problem.agents[a].id: problem.options[o].template for a, o in built}
+    assert worked == {"a1": "early", "a2": "early"}  # the myopic first choice stands
+
+
 def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -123,6 +150,15 @@ def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
 
 def test_an_agent_with_more_shift_choices_gets_more_units(monkeypatch: pytest.MonkeyPatch) -> None:
     config, problem = _lone_days_problem()
+    # a2 is away on Sunday, a day nobody needs: it has fewer shift choices than a1
+    away = prefs("a2", unavailable=[{"day": MONDAY + dt.timedelta(days=6), "reason": "away"}])
+    team = agents(("a1", ("phone",)), ("a2", ("phone",)))
+    need = {("phone", d, h): 1 for d in (1, 3, 5) for h in (8, 9, 10, 11)}
+    problem = build_roster_problem(
+        config, team, {"a2": away}, requirements(config, need), horizon_of(config)
+    )
+    choices = [len(options) for options in problem.agent_options]
+    assert choices[0] > choices[1]
     budgets: list[float] = []
     real_step = construct._agent_step
 
@@ -131,15 +167,13 @@ def test_an_agent_with_more_shift_choices_gets_more_units(monkeypatch: pytest.Mo
         return real_step(problem, roster, agent, settings, deadline, budget, branching)
 
     monkeypatch.setattr(construct, "_agent_step", step)
-    choices = len(problem.agent_options[0])
-    assert construct.AGENT_UNITS_PER_CHOICE * choices < construct.AGENT_DETERMINISTIC_TIME
+    assert construct.AGENT_UNITS_PER_CHOICE * choices[0] < construct.AGENT_DETERMINISTIC_TIME
     assert agent_by_agent(problem, config.solver, time.perf_counter() + 60) is not None
-    assert budgets == [construct.AGENT_DETERMINISTIC_TIME] * 2  # a week: the floor
+    assert budgets == [construct.AGENT_DETERMINISTIC_TIME] * 2  # a week: the floor for both
     budgets.clear()
-    per_choice = 2 * construct.AGENT_DETERMINISTIC_TIME / choices
-    monkeypatch.setattr(construct, "AGENT_UNITS_PER_CHOICE", per_choice)
+    monkeypatch.setattr(construct, "AGENT_UNITS_PER_CHOICE", 0.1)
     assert agent_by_agent(problem, config.solver, time.perf_counter() + 60) is not None
-    assert budgets == pytest.approx([2 * construct.AGENT_DETERMINISTIC_TIME] * 2)
+    assert budgets == pytest.approx([0.1 * choices[0], 0.1 * choices[1]])
 
 
 def test_solve_roster_starts_from_the_roster_built_agent_by_agent() -> None:

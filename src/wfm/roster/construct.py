@@ -15,32 +15,37 @@ build gives up, and a second pass stops where it is.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
 from wfm.roster.incumbent import Incumbent
-from wfm.roster.lns import SearchBranching, merge, model_charge, neighbourhood, solve_step
+from wfm.roster.lns import merge, model_charge, neighbourhood, solve_step
 from wfm.roster.model import build_model
 from wfm.roster.problem import RosterProblem
 
-# Deterministic units for one agent's model, and how many times the build goes over the agents
-# at most (the later times solve each agent again, against all the others). A later pass runs
-# only when the first took LATER_PASS_UNITS deterministic units per second of time limit or
-# more: then the whole-model search, which starts from this roster, has little time per agent
-# and gains from a better start (public benchmark, Instance13, 300 s: a pass is 11.8 units;
-# 2,833 after two passes, 3,148 after one). On small models that search finds better rosters
-# itself, and a start already polished agent by agent held it near that start (Instances 5
-# and 7, 60 s: passes of 0.25 and 0.35 units; 1,243-1,247 and 1,169-1,173 after two passes,
-# 1,157 and 1,075 after one).
+if TYPE_CHECKING:
+    from wfm.roster.lns import SearchBranching
+
+# The least deterministic units for one agent's model, and how many times the build goes
+# over the agents at most (the later times solve each agent again, against all the others).
+# A later pass runs only when the first took LATER_PASS_UNITS deterministic units per second
+# of time limit or more: then the whole-model search, which starts from this roster, has
+# little time per agent and gains from a better start (public benchmark, Instance13, 300 s:
+# a pass is 11.8 units; 2,833 after two passes, 3,148 after one). On small models that search
+# finds better rosters itself, and a start already polished agent by agent held it near that
+# start (Instances 5 and 7, 60 s: passes of 0.25 and 0.35 units; 1,243-1,247 and 1,169-1,173
+# after two passes, 1,157 and 1,075 after one).
 AGENT_DETERMINISTIC_TIME = 0.2
 # A long horizon gives an agent more shift choices, and its model more units
 # (AGENT_UNITS_PER_CHOICE per choice, at least AGENT_DETERMINISTIC_TIME). Public benchmark,
-# Instance23 (364 days, 16 shift types: 5,248 choices): the default search's first roster for
+# Instance23 (364 days, 5,248 shift choices per agent): the default search's first roster for
 # an agent came after 0.75-1.1 s (about 0.4-0.5 units) on 9 of 10 agents, none within 0.2.
 AGENT_UNITS_PER_CHOICE = 2e-4
 AGENT_PASSES = 2
 LATER_PASS_UNITS = 0.02
+LATER_PASS_PROVEN = 0.5  # ... and when the first pass proved this share of its agents optimal
 # An agent CP-SAT finds no roster for in its units is tried again with RETRY_FACTOR times as
 # many, up to AGENT_RETRIES times, and with RETRY_BRANCHING: a portfolio of search strategies
 # that restarts often. The default single-worker search can dive into a corner it never leaves
@@ -66,6 +71,7 @@ def agent_by_agent(
     roster = Incumbent(tuple({} for _ in problem.agents), {}, {}, float("inf"))
     began = time.perf_counter()
     units = 0.0
+    proven = 0  # agents whose shifts CP-SAT proved optimal against the agents before them
     for a in range(agents):
         now = time.perf_counter()
         if now > deadline or (a and began + (now - began) * agents / a > deadline):
@@ -82,8 +88,14 @@ def agent_by_agent(
                 break
         if better is None:
             return None
+        proven += status == cp_model.OPTIMAL
         roster = better
-    if units >= LATER_PASS_UNITS * settings.time_limit_seconds:
+    # A later pass keeps only proven optima: where the first proved few, it would keep little
+    # (Instance23: no agent proved in its 1.05 units; the pass took ~100 s and changed nothing).
+    if (
+        units >= LATER_PASS_UNITS * settings.time_limit_seconds
+        and proven >= LATER_PASS_PROVEN * agents
+    ):
         for _ in range(AGENT_PASSES - 1):
             for a in range(agents):
                 if time.perf_counter() > deadline:

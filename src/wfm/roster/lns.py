@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -51,7 +52,10 @@ from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, HeldRoster, RosterProblem, WishTerm
 from wfm.roster.rules.fairness import undesirable_options, wish_share
 
-SearchBranching = cp_model.cmh.SatParameters.SearchBranching  # CP-SAT's search strategy
+if TYPE_CHECKING:  # a name for CP-SAT's search strategies; at run time only the values are used
+    from ortools.sat.python.cp_model_helper import SatParameters
+
+    SearchBranching = SatParameters.SearchBranching
 
 Progress = Callable[[str], None]
 

@@ -138,18 +138,22 @@ class RosterProblem:
     @cached_property
     def options_by_day(self) -> tuple[dict[int, tuple[int, ...]], ...]:
         """Per agent: its options on each day it has any, in `agent_options` order."""
-        index = []
-        for options in self.agent_options:
-            by_day: dict[int, list[int]] = defaultdict(list)
-            for o in options:
-                by_day[self.options[o].day].append(o)
-            index.append({day: tuple(day_options) for day, day_options in by_day.items()})
-        return tuple(index)
+        return tuple(_options_by_day(self.options, mine) for mine in self.agent_options)
 
     @property
     def max_heads(self) -> int:
         """The most heads that can be on duty at once: modelled agents plus held ones."""
         return len(self.agents) + (self.held.agents if self.held else 0)
+
+
+def _options_by_day(
+    options: Sequence[ShiftOption], mine: Sequence[int]
+) -> dict[int, tuple[int, ...]]:
+    """An agent's options (`mine`, indices into `options`) grouped by day, in their order."""
+    by_day: dict[int, list[int]] = defaultdict(list)
+    for o in mine:
+        by_day[options[o].day].append(o)
+    return {day: tuple(on_day) for day, on_day in by_day.items()}
 
 
 OBJECTIVE_UNIT = 10  # CP-SAT needs integer coefficients: weights are kept to one decimal
@@ -386,9 +390,7 @@ def _resolve_wishes(
         prefs = preferences.get(agent.id)
         if prefs is None:
             continue
-        by_day: dict[int, list[int]] = defaultdict(list)
-        for o in agent_options[a]:
-            by_day[options[o].day].append(o)
+        by_day = _options_by_day(options, agent_options[a])
         for w, wish in enumerate(prefs.wishes):
             days = horizon.resolve_days(wish.days)
             if not days:
@@ -397,7 +399,7 @@ def _resolve_wishes(
             penalty = int(round(config.objective.wish_point * OBJECTIVE_UNIT * wish.priority))
             for date in days:
                 day = (date - horizon.start).days
-                mine = by_day.get(day, [])
+                mine = by_day.get(day, ())
                 violating, when_off = _violations(wish, mine, options)
                 if wish.shift and not any(options[o].template == wish.shift for o in mine):
                     unmet.append(

@@ -91,8 +91,10 @@ LNS_CEILING = 1.0
 # shifts as a hint (and, in the deterministic mode, the rounded LP roster may still be a start).
 # Where the greedy fails the whole-model search rarely finds a roster of its own (public
 # benchmark, Instances 21 and 23: none in 600 s), so the build may take most of the limit.
-# Instance23's 100 agents over 364 days take about 265 s alone, and it starts after 80 s (the
-# model and the greedy); with 0.7 of its 600 s the build projected an overrun and gave up.
+# Instance23's 100 agents over 364 days took 265-330 s on their own, and about 420 s in
+# `solve_roster` beside the LP relaxation's thread, starting after the model and the greedy;
+# with 0.7 of its 600 s the build projected an overrun and gave up at 318 s. (In the
+# deterministic mode a long build leaves the neighbourhoods only the rest of the wall clock.)
 CONSTRUCT_SHARE = 0.85
 
 

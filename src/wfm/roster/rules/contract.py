@@ -14,7 +14,7 @@ def _weeks(problem: RosterProblem) -> list[range]:
     return [range(start, min(start + 7, days)) for start in range(0, days, 7)]
 
 
-def _in(problem: RosterProblem, agent: int, days: range) -> list[int]:
+def _options_on_days(problem: RosterProblem, agent: int, days: range) -> list[int]:
     """The agent's options on those days."""
     by_day = problem.options_by_day[agent]
     return [o for day in days for o in by_day.get(day, ())]
@@ -26,7 +26,10 @@ def add_contract_hours(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
         contract = problem.config.contracts[agent.contract]
         for week in _weeks(problem):
             share = len(week) / 7
-            terms = [problem.options[o].paid_minutes * v.x[a, o] for o in _in(problem, a, week)]
+            terms = [
+                problem.options[o].paid_minutes * v.x[a, o]
+                for o in _options_on_days(problem, a, week)
+            ]
             low = math.floor(contract.min_hours_per_week * 60 * share)
             high = math.ceil(contract.max_hours_per_week * 60 * share)
             v.hard(v.model.add_linear_constraint(sum(terms), low, high), "contract_hours", a)
@@ -37,7 +40,7 @@ def add_max_working_days(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     for a, agent in enumerate(problem.agents):
         contract = problem.config.contracts[agent.contract]
         for week in _weeks(problem):
-            worked = [v.x[a, o] for o in _in(problem, a, week)]
+            worked = [v.x[a, o] for o in _options_on_days(problem, a, week)]
             limit = math.ceil(contract.max_days_per_week * len(week) / 7)
             if len(worked) > limit:
                 v.hard(v.model.add(sum(worked) <= limit), "max_working_days", a)
