@@ -444,8 +444,8 @@ def neighbourhood(
             if not first <= day <= last:
                 locks.append((index[a], day, () if worked is None else (worked,)))
             elif keep_days and worked is not None:
-                on_day = tuple(o for o in options[a] if problem.options[o].day == day)
-                locks.append((index[a], day, on_day))
+                # every option of a worked day in the window is kept (`_window_options`)
+                locks.append((index[a], day, problem.options_by_day[a][day]))
     sub = dataclasses.replace(
         problem,
         agents=tuple(problem.agents[a] for a in free),
