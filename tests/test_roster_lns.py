@@ -118,13 +118,83 @@ def test_a_search_that_finds_nothing_in_time_keeps_the_first_roster(
     def nothing_found(*args):
         solver = cp_model.CpSolver()
         solver.solve(cp_model.CpModel())  # a response to read, but no roster
-        return solver, cp_model.UNKNOWN
+        return solver, cp_model.UNKNOWN, -float("inf")
 
-    monkeypatch.setattr(solve_module, "_main_search", nothing_found)
+    monkeypatch.setattr(solve_module, "_improve_then_prove", nothing_found)
     messages: list[str] = []
     result = solve_roster(problem, settings, messages.append)
     assert result.status == "FEASIBLE" and len(result.shifts) > 0
     assert any("found nothing in time" in m for m in messages)
+
+
+def test_the_parallel_search_improves_with_one_complete_worker_then_proves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From a first roster, the parallel portfolio runs first with one complete worker (the
+    rest search neighbourhoods and locally), then whole, hinted with the roster found: the
+    whole portfolio proves the small roster optimal."""
+    config, problem = _problem()
+    settings = config.solver.model_copy(update={"deterministic": False, "workers": 4})
+    solvers: list[cp_model.CpSolver] = []
+    made = solve_module.solver_parameters
+
+    def make(settings):
+        solvers.append(made(settings))
+        # the first phase stops at its first roster, short of a proof, as on a large roster
+        solvers[0].parameters.stop_after_first_solution = True
+        return solvers[-1]
+
+    monkeypatch.setattr(solve_module, "solver_parameters", make)
+    hints: list[int] = []
+    original = solve_module.add_complete_hint
+
+    def hinted(v, start, shifts):
+        hints.append(0 if start is None else len(v.model.proto.variables))
+        original(v, start, shifts)
+
+    monkeypatch.setattr(solve_module, "add_complete_hint", hinted)
+    result = solve_roster(problem, settings)
+    assert [s.parameters.num_full_subsolvers for s in solvers] == [1, 0]
+    assert len(hints) == 2 and hints[1] > 0  # the second phase starts from the first's roster
+    assert result.status == "OPTIMAL" and result.best_bound == result.objective
+
+
+def test_a_first_phase_that_proves_its_roster_optimal_ends_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config, problem = _problem()
+    settings = config.solver.model_copy(update={"deterministic": False, "workers": 4})
+    monkeypatch.setattr(solve_module, "_main_search", None)  # fails if called
+    result = solve_roster(problem, settings)
+    assert result.status == "OPTIMAL" and result.best_bound == result.objective
+
+
+def test_a_second_phase_that_finds_nothing_keeps_the_first_phase_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config, problem = _problem()
+    settings = config.solver.model_copy(update={"deterministic": False, "workers": 4})
+    first = _record_calls(monkeypatch, solve_module, "_improve_then_prove")
+
+    def nothing_found(*args):
+        solver = cp_model.CpSolver()
+        solver.solve(cp_model.CpModel())
+        return solver, cp_model.UNKNOWN
+
+    made = solve_module.solver_parameters
+
+    def first_roster_only(settings):
+        solver = made(settings)
+        solver.parameters.stop_after_first_solution = True  # short of a proof
+        return solver
+
+    monkeypatch.setattr(solve_module, "solver_parameters", first_roster_only)
+    monkeypatch.setattr(solve_module, "_main_search", nothing_found)
+    result = solve_roster(problem, settings)
+    improved, status, _ = first[0]
+    assert len(result.shifts) > 0
+    assert result.objective == pytest.approx(improved.objective_value / OBJECTIVE_UNIT)
+    assert result.status == improved.status_name(status)
 
 
 def test_budget_grows_while_far_from_the_bound_and_stalls_near_it() -> None:
