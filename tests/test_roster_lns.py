@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import Counter
 
 import numpy as np
@@ -127,21 +128,22 @@ def test_a_search_that_finds_nothing_in_time_keeps_the_first_roster(
     assert any("found nothing in time" in m for m in messages)
 
 
-def test_the_parallel_search_improves_with_one_complete_worker_then_proves(
+def test_the_parallel_search_improves_in_phases_then_proves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """From a first roster, the parallel portfolio runs first with one complete worker (the
-    rest search neighbourhoods and locally), then whole, hinted with the roster found: the
-    whole portfolio proves the small roster optimal."""
+    """From a first roster, the parallel portfolio runs neighbourhoods only (one worker per
+    core), then whole, hinted with the roster found: the whole portfolio proves the small
+    roster optimal."""
     config, problem = _problem()
-    settings = config.solver.model_copy(update={"deterministic": False, "workers": 4})
+    settings = config.solver.model_copy(update={"deterministic": False, "workers": 16})
     solvers: list[cp_model.CpSolver] = []
     made = solve_module.solver_parameters
 
     def make(settings):
         solvers.append(made(settings))
-        # the first phase stops at its first roster, short of a proof, as on a large roster
-        solvers[0].parameters.stop_after_first_solution = True
+        if len(solvers) <= len(solve_module.IMPROVE_PHASES):
+            # the improving phases stop at their first roster, short of a proof
+            solvers[-1].parameters.stop_after_first_solution = True
         return solvers[-1]
 
     monkeypatch.setattr(solve_module, "solver_parameters", make)
@@ -154,12 +156,13 @@ def test_the_parallel_search_improves_with_one_complete_worker_then_proves(
 
     monkeypatch.setattr(solve_module, "add_complete_hint", hinted)
     result = solve_roster(problem, settings)
-    assert [s.parameters.num_full_subsolvers for s in solvers] == [1, 0]
-    assert len(hints) == 2 and hints[1] > 0  # the second phase starts from the first's roster
+    assert [s.parameters.use_lns_only for s in solvers] == [True, False]
+    assert [s.parameters.num_workers for s in solvers] == [os.cpu_count() or 1, 16]
+    assert len(hints) == 2 and all(hints)  # each phase starts from a whole roster
     assert result.status == "OPTIMAL" and result.best_bound == result.objective
 
 
-def test_a_first_phase_that_proves_its_roster_optimal_ends_the_search(
+def test_an_improving_phase_that_proves_its_roster_optimal_ends_the_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config, problem = _problem()
@@ -169,14 +172,17 @@ def test_a_first_phase_that_proves_its_roster_optimal_ends_the_search(
     assert result.status == "OPTIMAL" and result.best_bound == result.objective
 
 
-def test_a_second_phase_that_finds_nothing_keeps_the_first_phase_roster(
+def test_a_last_phase_that_finds_nothing_keeps_the_improving_phases_roster(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config, problem = _problem()
     settings = config.solver.model_copy(update={"deterministic": False, "workers": 4})
     first = _record_calls(monkeypatch, solve_module, "_improve_then_prove")
 
+    calls: list[int] = []
+
     def nothing_found(*args):
+        calls.append(1)
         solver = cp_model.CpSolver()
         solver.solve(cp_model.CpModel())
         return solver, cp_model.UNKNOWN
@@ -192,7 +198,7 @@ def test_a_second_phase_that_finds_nothing_keeps_the_first_phase_roster(
     monkeypatch.setattr(solve_module, "_main_search", nothing_found)
     result = solve_roster(problem, settings)
     improved, status, _ = first[0]
-    assert len(result.shifts) > 0
+    assert calls == [1] and len(result.shifts) > 0
     assert result.objective == pytest.approx(improved.objective_value / OBJECTIVE_UNIT)
     assert result.status == improved.status_name(status)
 

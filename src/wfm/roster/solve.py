@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -110,7 +111,8 @@ def solve_roster(
     PROVE_GAP of it is handed to a whole-model search, which may prove it so. Without a start
     or an LP bound (no first roster in time, or the LP ran out of time), the whole model is
     searched first and neighbourhoods follow. The parallel mode hands the first roster to
-    CP-SAT's own portfolio as a hint.
+    CP-SAT as a hint: its neighbourhood searches alone improve it first, then the whole
+    portfolio (see IMPROVE_SHARE).
     """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
@@ -241,18 +243,23 @@ def _main_search(
     return solver, solver.solve(v.model)
 
 
-# The parallel portfolio from a first roster searches in two phases. For IMPROVE_SHARE of the
-# time left, all workers but one run CP-SAT's incomplete searches (neighbourhoods, local search,
-# LP-guided neighbourhoods): from a first roster these find the improvements, while the complete
-# searches (LP, core, probing, shaving), most of the default portfolio, find few and hold most of
-# the cores. The rest of the time goes to the default portfolio, hinted with the roster found,
-# which proves small rosters optimal. Public benchmark, the same built roster, 90 s, 8 workers
-# on 2 shared cores (portfolio, then one complete worker): Instance13 4,795 -> 3,480 and 3,814;
-# Instance17 8,218 -> 7,200; 120 s: Instance15 5,955 -> 5,746, Instance19 6,524 -> 5,168.
-# Instance3 with one complete worker alone stops at 1,003 in 60 s, unproved; the default
-# portfolio proves 1,001 optimal, in the second phase too (40 s, then 20 s).
+# The parallel portfolio from a first roster searches in phases. From a first roster, CP-SAT's
+# neighbourhood searches find the improvements, while its complete searches (LP, core, probing,
+# shaving), most of the default portfolio, find few and hold most of the cores. So for
+# IMPROVE_SHARE of the time left only neighbourhoods run, one worker per core (`use_lns_only`);
+# the rest goes to the default portfolio, hinted with the roster found, which proves small
+# rosters optimal. (IMPROVE_PHASES may list more phases, each with that share.)
+# Public benchmark, one built roster, 8 workers on 2 shared cores (default portfolio; one
+# complete worker; neighbourhoods only, 2 workers): Instance13, 240 s: 3,659; 3,229; 2,299.
+# 90 s: 4,795; 3,480 and 3,814; 2,931 and 3,136. In `solve_roster`, 300 s: Instance13 2,833
+# before; 2,619 and 2,911 with both improving phases; 2,428 with neighbourhoods only (and
+# Instance17 7,113; 7,106; 6,889; Instance19 5,521; -; 5,362). Instance3 with one complete
+# worker alone stops at 1,003 in 60 s, unproved; the default portfolio proves 1,001 optimal
+# after an improving phase too.
 IMPROVE_SHARE = 2 / 3
-IMPROVE_FULL_SUBSOLVERS = 1
+IMPROVE_PHASES: tuple[tuple[str, dict[str, bool | int]], ...] = (
+    ("neighbourhoods only", {"use_lns_only": True}),
+)
 
 
 def _improve_then_prove(
@@ -262,30 +269,47 @@ def _improve_then_prove(
     shifts: set[tuple[int, int]],
     progress: Progress | None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, float]:
-    """The parallel portfolio in two phases (see IMPROVE_SHARE) from the hinted first roster:
-    the best response, its status and the best bound either phase proved."""
+    """The parallel portfolio in phases (see IMPROVE_PHASES) from the hinted first roster: the
+    best response, its status and the best bound any phase proved."""
     limit = settings.time_limit_seconds
-    improve = solver_parameters(settings)
-    improve.parameters.num_full_subsolvers = IMPROVE_FULL_SUBSOLVERS
-    improve.parameters.max_time_in_seconds = max(
-        0.1, (_time_left(started, limit) - WALL_MARGIN * limit) * IMPROVE_SHARE
-    )
-    status = improve.solve(v.model, _Reporter(progress)) if progress else improve.solve(v.model)
-    if status != cp_model.FEASIBLE or _time_left(started, limit) <= 1 + WALL_MARGIN * limit:
-        return improve, status, improve.best_objective_bound  # proved, or no time to prove
-    add_complete_hint(v, improve, shifts)
+    share = (_time_left(started, limit) - WALL_MARGIN * limit) * IMPROVE_SHARE
+    best: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None = None
+    bound = -float("inf")
+    for name, changes in IMPROVE_PHASES:
+        solver = solver_parameters(settings)
+        for key, value in changes.items():
+            setattr(solver.parameters, key, value)
+        if changes.get("use_lns_only"):
+            solver.parameters.num_workers = min(settings.workers, os.cpu_count() or 1)
+        solver.parameters.max_time_in_seconds = max(0.1, share)
+        if progress:
+            progress(f"roster: {name} for {share:.0f} s")
+        status = solver.solve(v.model, _Reporter(progress)) if progress else solver.solve(v.model)
+        best, bound = _keep_better(best, solver, status), max(bound, solver.best_objective_bound)
+        if best[1] != cp_model.FEASIBLE:
+            return (*best, bound)  # proved optimal, or no roster at all
+        add_complete_hint(v, best[0], shifts)
+    assert best is not None
+    if _time_left(started, limit) <= 1 + WALL_MARGIN * limit:
+        return (*best, bound)
     if progress:
-        progress(
-            f"roster: {improve.objective_value / OBJECTIVE_UNIT:,.0f} after the improving "
-            "phase; the whole portfolio searches on"
-        )
+        progress("roster: the whole portfolio searches on")
     prove, found = _main_search(v, settings, started, progress)
-    bound = max(improve.best_objective_bound, prove.best_objective_bound)
-    if found == cp_model.OPTIMAL or (
-        found == cp_model.FEASIBLE and prove.objective_value < improve.objective_value
-    ):
-        return prove, found, bound
-    return improve, status, bound
+    best = _keep_better(best, prove, found)
+    return (*best, max(bound, prove.best_objective_bound))
+
+
+def _keep_better(
+    best: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None,
+    solver: cp_model.CpSolver,
+    status: cp_model.CpSolverStatus,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """`solver` when it proved its roster optimal or found a cheaper one than `best`."""
+    if best is None or status == cp_model.OPTIMAL:
+        return solver, status
+    if status == cp_model.FEASIBLE and solver.objective_value < best[0].objective_value:
+        return solver, status
+    return best
 
 
 def _time_left(started: float, limit: float) -> float:
