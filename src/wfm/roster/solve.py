@@ -252,7 +252,7 @@ def _main_search(
 # Public benchmark, one built roster, 8 workers on 2 shared cores (default portfolio; one
 # complete worker; neighbourhoods only, 2 workers): Instance13, 240 s: 3,659; 3,229; 2,299.
 # 90 s: 4,795; 3,480 and 3,814; 2,931 and 3,136. In `solve_roster`, 300 s: Instance13 2,833
-# before; 2,619 and 2,911 with both improving phases; 2,428 with neighbourhoods only (and
+# before; 2,837, 2,619 and 2,911 with both improving phases; 2,428 with neighbourhoods only (and
 # Instance17 7,113; 7,106; 6,889; Instance19 5,521; -; 5,362). Instance3 with one complete
 # worker alone stops at 1,003 in 60 s, unproved; the default portfolio proves 1,001 optimal
 # after an improving phase too.
