@@ -73,24 +73,28 @@ def test_agent_by_agent_gives_up_at_its_deadline() -> None:
     assert agent_by_agent(problem, config.solver, time.perf_counter() - 1) is None
 
 
-def test_agent_by_agent_gives_up_when_the_first_agents_show_it_would_overrun(
+def test_agents_hurry_when_the_first_agents_show_the_build_would_overrun(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The build's own clock ticks 6 s a reading: after the first of two agents (at 12 s), the
-    projected end (24 s) is past the deadline (15 s), though the deadline itself has not passed."""
+    projected end (24 s) is past the deadline (15 s), though the deadline itself has not passed:
+    the second agent takes the first roster CP-SAT finds for it, and the build ends."""
     config, problem = _lone_days_problem()
     clock = iter(range(0, 1000, 6))
     monkeypatch.setattr(construct, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
-    solved: list[int] = []
-    real_step = construct._agent_step
+    solved: list[tuple[int, bool]] = []
+    real_solve = construct.solve_step
 
-    def step(problem, roster, agent, settings, deadline, budget, branching):
-        solved.append(agent)
-        return real_step(problem, roster, agent, settings, 1e18, budget, branching)
+    def solve(sv, seed, units, deadline, branching, first_only=False):
+        solved.append((seed - config.solver.seed, first_only))
+        status, solver = real_solve(sv, seed, units, 1e18, branching, first_only)
+        assert solver.parameters.stop_after_first_solution == first_only
+        return status, solver
 
-    monkeypatch.setattr(construct, "_agent_step", step)
-    assert agent_by_agent(problem, config.solver, 15) is None
-    assert solved == [0]
+    monkeypatch.setattr(construct, "solve_step", solve)
+    built = agent_by_agent(problem, config.solver, 15)
+    assert built is not None and {a for a, _ in built} == {0, 1}
+    assert solved == [(0, False), (1, True)]
 
 
 def test_no_later_pass_when_the_first_proved_few_agents_optimal(
@@ -104,10 +108,10 @@ def test_no_later_pass_when_the_first_proved_few_agents_optimal(
     solved: list[int] = []
     real_step = construct._agent_step
 
-    def step(problem, roster, agent, settings, deadline, budget, branching):
+    def step(problem, roster, agent, settings, deadline, budget, branching, hurry=False):
         solved.append(agent)
         status, better, units = real_step(
-            problem, roster, agent, settings, deadline, budget, branching
+            problem, roster, agent, settings, deadline, budget, branching, hurry
         )
         return (cp_model.FEASIBLE if better is not None else status), better, units
 
@@ -128,10 +132,10 @@ def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
     tried: list[tuple[int, object, float]] = []
     real_solve = construct.solve_step
 
-    def solve(sv, seed, units, deadline, branching):
+    def solve(sv, seed, units, deadline, branching, first_only=False):
         agent = seed - config.solver.seed
         tried.append((agent, branching, units))
-        status, solver = real_solve(sv, seed, units, deadline, branching)
+        status, solver = real_solve(sv, seed, units, deadline, branching, first_only)
         if agent == 0 and branching == cp_model.AUTOMATIC_SEARCH:
             return cp_model.UNKNOWN, solver
         return status, solver
@@ -162,9 +166,9 @@ def test_an_agent_with_more_shift_choices_gets_more_units(monkeypatch: pytest.Mo
     budgets: list[float] = []
     real_step = construct._agent_step
 
-    def step(problem, roster, agent, settings, deadline, budget, branching):
+    def step(problem, roster, agent, settings, deadline, budget, branching, hurry=False):
         budgets.append(budget)
-        return real_step(problem, roster, agent, settings, deadline, budget, branching)
+        return real_step(problem, roster, agent, settings, deadline, budget, branching, hurry)
 
     monkeypatch.setattr(construct, "_agent_step", step)
     assert construct.AGENT_UNITS_PER_CHOICE * choices[0] < construct.AGENT_DETERMINISTIC_TIME

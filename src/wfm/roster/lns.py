@@ -298,10 +298,13 @@ def solve_step(
     deterministic_time: float,
     deadline: float,
     search_branching: SearchBranching = cp_model.AUTOMATIC_SEARCH,
+    first_only: bool = False,
 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     """One worker on a small model, stopped by its deterministic units (the wall-clock
-    `deadline`, a `time.perf_counter()` moment, is only a ceiling)."""
+    `deadline`, a `time.perf_counter()` moment, is only a ceiling), or with `first_only` at
+    its first solution."""
     solver = cp_model.CpSolver()
+    solver.parameters.stop_after_first_solution = first_only
     solver.parameters.num_workers = 1
     solver.parameters.search_branching = search_branching
     solver.parameters.random_seed = seed

@@ -29,6 +29,7 @@ from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
+from wfm.roster.windows import WINDOW_MIN_CHOICES, sweep_windows
 from wfm.timeutil import format_clock
 
 Progress = Callable[[str], None]
@@ -74,6 +75,12 @@ def solver_parameters(settings: SolverConfig) -> cp_model.CpSolver:
 # waited for at least LP_MIN_SECONDS more.
 LP_SHARE = 0.6
 LP_MIN_SECONDS = 1.0
+# In the parallel mode the relaxation only reports a bound, and holds a core the first roster
+# and the search need: a model this large gets none (CP-SAT's bound is reported). Public
+# benchmark, 2 shared cores: on Instance21 (131,200 shift choices) HiGHS took 275 s alone and
+# proved 11,912 (best known 21,133); on Instance23 (524,800) it did not finish in 360 s, and the
+# roster built agent by agent beside it took about 420 s instead of 265-330 s.
+PARALLEL_LP_MAX_CHOICES = 100_000
 
 # Deterministic time per second of time limit for a whole-model search (one worker), and for the
 # neighbourhoods that replace it when the roster is far from its bound. Measured (2 shared
@@ -112,7 +119,8 @@ def solve_roster(
     or an LP bound (no first roster in time, or the LP ran out of time), the whole model is
     searched first and neighbourhoods follow. The parallel mode hands the first roster to
     CP-SAT as a hint: its neighbourhood searches alone improve it first, then the whole
-    portfolio (see IMPROVE_SHARE).
+    portfolio (see IMPROVE_SHARE); on a large model, windows of every agent over a few days
+    improve it before that (`wfm.roster.windows`).
     """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
@@ -125,7 +133,9 @@ def solve_roster(
     # The LP relaxation (of a copy: the hints change below) runs beside the greedy roster:
     # HiGHS releases the GIL.
     pool = ThreadPoolExecutor(max_workers=1)
-    lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
+    lp_future: Future[Relaxation | None] | None = None
+    if settings.deterministic or len(v.x) < PARALLEL_LP_MAX_CHOICES:
+        lp_future = pool.submit(lp_relaxation, v.model.clone(), limit * LP_SHARE)
     greedy = greedy_roster(problem)
     # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
     start, reserve = _timed_solve_shifts(v, greedy, settings)
@@ -178,6 +188,11 @@ def solve_roster(
             if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 bound = proof.best_objective_bound
     else:
+        if start is not None and not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES:
+            # a long horizon: windows of every agent first (`wfm.roster.windows`)
+            left = _time_left(started, limit) - WALL_MARGIN * limit
+            until = time.perf_counter() + left * WINDOWS_SHARE
+            start = sweep_windows(problem, v, start, settings, until, progress)
         add_complete_hint(v, start, greedy)
         if start is not None and not settings.deterministic:
             solver, status, bound = _improve_then_prove(v, settings, started, greedy, progress)
@@ -188,10 +203,13 @@ def solve_roster(
             # no better roster in time, but the verified start holds every rule: keep it
             solver, status = start, cp_model.FEASIBLE
             if progress:
-                progress("roster: the search found nothing in time; keeping the first roster")
+                progress("roster: the search found nothing in time; keeping the roster so far")
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             pool.shutdown(wait=False, cancel_futures=True)
             raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
+        tighten = _time_left(started, limit) > 2 * reserve + LP_MIN_SECONDS
+        if status == cp_model.FEASIBLE and not settings.deterministic and tighten:
+            solver = tightened(v, solver, settings)
         if status == cp_model.FEASIBLE and settings.deterministic:
             # no start or bound to search neighbourhoods from before: search them from here
             solver = improve_roster(
@@ -257,6 +275,9 @@ def _main_search(
 # worker alone stops at 1,003 in 60 s, unproved; the default portfolio proves 1,001 optimal
 # after an improving phase too.
 IMPROVE_SHARE = 2 / 3
+# On a large model (`wfm.roster.windows`), windows of every agent take this share of the time
+# left after the first roster, before the phases above.
+WINDOWS_SHARE = 0.8
 IMPROVE_PHASES: tuple[tuple[str, dict[str, bool | int]], ...] = (
     ("neighbourhoods only", {"use_lns_only": True}),
 )
@@ -299,6 +320,24 @@ def _improve_then_prove(
     return (*best, max(bound, prove.best_objective_bound))
 
 
+def tightened(
+    v: RosterVars, solver: cp_model.CpSolver, settings: SolverConfig
+) -> cp_model.CpSolver:
+    """`solver`'s roster solved again with its shifts fixed, when that costs less.
+
+    A roster CP-SAT reports before its proof may count a cost its shifts do not incur: a
+    shortfall or surplus variable above the gap it measures (a neighbourhood search may hold
+    one where it was while other agents fill the gap). With every shift fixed the rest is
+    solved to the end. (Public benchmark, Instance23, session 9: the model counted 104,564 for
+    a roster the independent evaluator scores 104,463.)
+    """
+    shifts = {key for key, var in v.x.items() if solver.boolean_value(var)}
+    tight = _solve_shifts(v, shifts, settings)
+    if tight is not None and tight.objective_value < solver.objective_value - 1e-6:
+        return tight
+    return solver
+
+
 def _keep_better(
     best: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None,
     solver: cp_model.CpSolver,
@@ -316,7 +355,9 @@ def _time_left(started: float, limit: float) -> float:
     return limit - (time.perf_counter() - started)
 
 
-def _result(future: Future[Relaxation | None], timeout: float) -> Relaxation | None:
+def _result(future: Future[Relaxation | None] | None, timeout: float) -> Relaxation | None:
+    if future is None:  # no relaxation was started
+        return None
     try:
         return future.result(timeout=timeout)
     except FutureTimeout:

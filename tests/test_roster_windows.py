@@ -1,0 +1,151 @@
+"""Windows of every agent over a few days (`wfm.roster.windows`), on a small roster."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from ortools.sat.python import cp_model
+
+from rosterkit import agents, horizon_of, requirements, tiny_config
+from wfm.roster import build_roster_problem, solve_roster, windows
+from wfm.roster import solve as solve_module
+from wfm.roster.incumbent import read_incumbent
+from wfm.roster.model import build_model
+from wfm.roster.windows import sweep_windows, window_starts
+
+
+def _problem():
+    config = tiny_config(planning={"days": 4})
+    team = agents(*((f"a{i}", ("phone",)) for i in range(8)))
+    need = {("phone", d, h): 2 + (h >= 16) * 2 for d in range(4) for h in range(8, 20)}
+    return config, build_roster_problem(
+        config, team, {}, requirements(config, need), horizon_of(config)
+    )
+
+
+def _without_late_shifts(problem, v) -> cp_model.CpSolver:
+    """A poor roster: nobody works the late shift, so the evenings go unstaffed."""
+    trial = v.model.clone()
+    for (_, o), var in v.x.items():
+        if problem.options[o].template == "late":
+            trial.add(trial.get_bool_var_from_proto_index(var.index) == 0)
+    start = cp_model.CpSolver()
+    start.parameters.num_workers = 1
+    assert start.solve(trial) == cp_model.OPTIMAL
+    return start
+
+
+def test_windows_slide_by_their_stride_and_the_last_ends_on_the_last_day() -> None:
+    assert window_starts(4) == [0]
+    assert window_starts(14) == [0]
+    assert window_starts(28) == [0, 7, 14]
+    assert window_starts(30) == [0, 7, 14, 16]
+
+
+def test_windows_of_every_agent_improve_a_poor_roster_day_by_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config, problem = _problem()
+    monkeypatch.setattr(windows, "WINDOW_DAYS", 2)
+    monkeypatch.setattr(windows, "WINDOW_STRIDE", 1)
+    monkeypatch.setattr(windows, "WINDOW_SECONDS", 2.0)
+    v = build_model(problem)
+    start = _without_late_shifts(problem, v)
+    seen: list[tuple[int, int, int]] = []
+    original = windows.neighbourhood
+
+    def record(problem, incumbent, free, first, last):
+        seen.append((len(free), first, last))
+        return original(problem, incumbent, free, first, last)
+
+    monkeypatch.setattr(windows, "neighbourhood", record)
+    messages: list[str] = []
+    settings = config.solver.model_copy(update={"deterministic": False, "workers": 2})
+    found = sweep_windows(problem, v, start, settings, time.perf_counter() + 8, messages.append)
+    assert seen[:4] == [(8, 0, 1), (8, 1, 2), (8, 2, 3), (8, 0, 1)]  # every agent, sliding
+    assert found is not start and found.objective_value < start.objective_value
+    # the response is the whole model's: every rule holds, and its roster works late shifts
+    roster = read_incumbent(problem, v, found)
+    late = [
+        o for days in roster.shifts for o in days.values() if problem.options[o].template == "late"
+    ]
+    assert late and any("improve the cost" in m for m in messages)
+
+
+def test_windows_with_no_time_keep_the_first_roster() -> None:
+    config, problem = _problem()
+    v = build_model(problem)
+    start = _without_late_shifts(problem, v)
+    settings = config.solver.model_copy(update={"deterministic": False})
+    assert sweep_windows(problem, v, start, settings, time.perf_counter()) is start
+
+
+@pytest.mark.parametrize(
+    "deterministic, large, swept", [(False, True, 1), (False, False, 0), (True, True, 0)]
+)
+def test_only_the_parallel_search_of_a_large_model_starts_with_windows(
+    monkeypatch: pytest.MonkeyPatch, deterministic: bool, large: bool, swept: int
+) -> None:
+    config, problem = _problem()
+    if large:
+        monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    calls: list[float] = []
+    original = solve_module.sweep_windows
+
+    def record(problem, v, start, settings, deadline, progress=None):
+        calls.append(deadline - time.perf_counter())
+        return original(problem, v, start, settings, deadline, progress)
+
+    monkeypatch.setattr(solve_module, "sweep_windows", record)
+    settings = config.solver.model_copy(
+        update={"deterministic": deterministic, "workers": 2, "time_limit_seconds": 20}
+    )
+    result = solve_roster(problem, settings)
+    assert len(calls) == swept and len(result.shifts) > 0
+    if swept:  # the windows have a share of the time left, the whole model the rest
+        assert 0 < calls[0] < 20 * solve_module.WINDOWS_SHARE
+
+
+def test_a_roster_with_a_slack_cost_is_tightened_to_what_its_shifts_cost() -> None:
+    """A response may count a shortfall its shifts no longer have (a neighbourhood held the
+    variable): solved again with the shifts fixed, the cost is the roster's own."""
+    config, problem = _problem()
+    v = build_model(problem)
+    loose = v.model.clone()
+    # an evening interval (4 heads needed), its shortfall held at 3 whatever the shifts
+    slack = next(var for (i, _), var in v.under.items() if problem.required[i].sum() == 4)
+    loose.add(loose.get_int_var_from_proto_index(slack.index) >= 3)
+    response = cp_model.CpSolver()
+    response.parameters.num_workers = 1
+    assert response.solve(loose) == cp_model.OPTIMAL
+    settings = config.solver.model_copy(update={"deterministic": False})
+    tight = solve_module.tightened(v, response, settings)
+    assert tight.objective_value < response.objective_value
+    assert tight.value(slack) < 3
+    worked = {key for key, var in v.x.items() if response.boolean_value(var)}
+    assert worked == {key for key, var in v.x.items() if tight.boolean_value(var)}
+    # a response already tight comes back as it is
+    assert solve_module.tightened(v, tight, settings) is tight
+
+
+@pytest.mark.parametrize("deterministic, relaxed", [(False, 0), (True, 1)])
+def test_a_large_model_searched_in_parallel_gets_no_lp_relaxation(
+    monkeypatch: pytest.MonkeyPatch, deterministic: bool, relaxed: int
+) -> None:
+    config, problem = _problem()
+    monkeypatch.setattr(solve_module, "PARALLEL_LP_MAX_CHOICES", 1)
+    calls: list[float] = []
+    original = solve_module.lp_relaxation
+
+    def record(model, seconds):
+        calls.append(seconds)
+        return original(model, seconds)
+
+    monkeypatch.setattr(solve_module, "lp_relaxation", record)
+    settings = config.solver.model_copy(
+        update={"deterministic": deterministic, "workers": 2, "time_limit_seconds": 10}
+    )
+    result = solve_roster(problem, settings)
+    assert len(calls) == relaxed and len(result.shifts) > 0
+    assert result.best_bound <= result.objective
