@@ -12,6 +12,7 @@ from wfm.roster import build_roster_problem, solve_roster, windows
 from wfm.roster import solve as solve_module
 from wfm.roster.incumbent import read_incumbent
 from wfm.roster.model import build_model
+from wfm.roster.problem import OBJECTIVE_UNIT
 from wfm.roster.windows import sweep_windows, window_starts
 
 
@@ -55,15 +56,22 @@ def test_windows_of_every_agent_improve_a_poor_roster_day_by_day(
     seen: list[tuple[int, int, int]] = []
     original = windows.neighbourhood
 
+    costs: list[float] = []
+
     def record(problem, incumbent, free, first, last):
         seen.append((len(free), first, last))
+        costs.append(incumbent.objective)
         return original(problem, incumbent, free, first, last)
 
     monkeypatch.setattr(windows, "neighbourhood", record)
     messages: list[str] = []
     settings = config.solver.model_copy(update={"deterministic": False, "workers": 2})
-    found = sweep_windows(problem, v, start, settings, time.perf_counter() + 8, messages.append)
+    began = time.perf_counter()
+    found = sweep_windows(problem, v, start, settings, began + 60, messages.append)
     assert seen[:4] == [(8, 0, 1), (8, 1, 2), (8, 2, 3), (8, 0, 1)]  # every agent, sliding
+    # sweeps go on while they improve: the last whole sweep (3 windows) improved nothing
+    assert len(seen) % 3 == 0 and len(seen) >= 6 and time.perf_counter() - began < 60
+    assert len(set(costs[-3:])) == 1 and costs[-4] > costs[-1]
     assert found is not start and found.objective_value < start.objective_value
     # the response is the whole model's: every rule holds, and its roster works late shifts
     roster = read_incumbent(problem, v, found)
@@ -149,3 +157,44 @@ def test_a_large_model_searched_in_parallel_gets_no_lp_relaxation(
     result = solve_roster(problem, settings)
     assert len(calls) == relaxed and len(result.shifts) > 0
     assert result.best_bound <= result.objective
+
+
+def test_a_window_is_hinted_with_the_roster_as_it_stands() -> None:
+    """Held to its hint, a window's model is the roster itself, at the roster's cost."""
+    config, problem = _problem()
+    v = build_model(problem)
+    best = read_incumbent(problem, v, _without_late_shifts(problem, v))
+    free = list(range(len(problem.agents)))
+    sub, held_cost = windows.neighbourhood(problem, best, free, 1, 2)
+    sv = build_model(sub)
+    windows._hint(sub, sv, best, free)
+    held = cp_model.CpSolver()
+    held.parameters.num_workers = 1
+    held.parameters.fix_variables_to_their_hinted_value = True
+    assert held.solve(sv.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert held.objective_value + held_cost == pytest.approx(best.objective)
+
+
+def test_the_parallel_search_reports_its_last_roster_tightened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parallel phases are made to end on a roster that counts a shortfall its shifts do
+    not have: `solve_roster` reports the roster's own cost."""
+    config, problem = _problem()
+    loose_costs: list[float] = []
+
+    def loose_roster(v, settings, started, shifts, progress):
+        loose = v.model.clone()
+        loose.clear_hints()
+        slack = next(var for (i, _), var in v.under.items() if problem.required[i].sum() == 4)
+        loose.add(loose.get_int_var_from_proto_index(slack.index) >= 3)
+        response = cp_model.CpSolver()
+        response.parameters.num_workers = 1
+        assert response.solve(loose) == cp_model.OPTIMAL
+        loose_costs.append(response.objective_value / OBJECTIVE_UNIT)
+        return response, cp_model.FEASIBLE, -float("inf")
+
+    monkeypatch.setattr(solve_module, "_improve_then_prove", loose_roster)
+    settings = config.solver.model_copy(update={"deterministic": False, "time_limit_seconds": 20})
+    result = solve_roster(problem, settings)
+    assert result.status == "FEASIBLE" and result.objective < loose_costs[0]

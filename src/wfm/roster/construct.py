@@ -98,8 +98,10 @@ def agent_by_agent(
         roster = better
     # A later pass keeps only proven optima: where the first proved few, it would keep little
     # (Instance23: no agent proved in its 1.05 units; the pass took ~100 s and changed nothing).
+    # A build that had to hurry has no time for one.
     if (
-        units >= LATER_PASS_UNITS * settings.time_limit_seconds
+        not hurry
+        and units >= LATER_PASS_UNITS * settings.time_limit_seconds
         and proven >= LATER_PASS_PROVEN * agents
     ):
         for _ in range(AGENT_PASSES - 1):

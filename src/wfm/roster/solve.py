@@ -130,8 +130,8 @@ def solve_roster(
             f"roster: {len(problem.agents)} agents, {len(v.x):,} shift choices, "
             f"time limit {limit:g} s"
         )
-    # The LP relaxation (of a copy: the hints change below) runs beside the greedy roster:
-    # HiGHS releases the GIL.
+    # The LP relaxation (of a copy: the hints change below) runs beside the greedy roster
+    # (HiGHS releases the GIL), but not beside the parallel search of a large model.
     pool = ThreadPoolExecutor(max_workers=1)
     lp_future: Future[Relaxation | None] | None = None
     if settings.deterministic or len(v.x) < PARALLEL_LP_MAX_CHOICES:
@@ -207,9 +207,9 @@ def solve_roster(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             pool.shutdown(wait=False, cancel_futures=True)
             raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
-        tighten = _time_left(started, limit) > 2 * reserve + LP_MIN_SECONDS
-        if status == cp_model.FEASIBLE and not settings.deterministic and tighten:
-            solver = tightened(v, solver, settings)
+        left = _time_left(started, limit)
+        if status == cp_model.FEASIBLE and not settings.deterministic and left > 2 * reserve + 1:
+            solver = tightened(v, solver, settings, seconds=left - 1)
         if status == cp_model.FEASIBLE and settings.deterministic:
             # no start or bound to search neighbourhoods from before: search them from here
             solver = improve_roster(
@@ -321,18 +321,19 @@ def _improve_then_prove(
 
 
 def tightened(
-    v: RosterVars, solver: cp_model.CpSolver, settings: SolverConfig
+    v: RosterVars, solver: cp_model.CpSolver, settings: SolverConfig, seconds: float | None = None
 ) -> cp_model.CpSolver:
     """`solver`'s roster solved again with its shifts fixed, when that costs less.
 
     A roster CP-SAT reports before its proof may count a cost its shifts do not incur: a
     shortfall or surplus variable above the gap it measures (a neighbourhood search may hold
-    one where it was while other agents fill the gap). With every shift fixed the rest is
-    solved to the end. (Public benchmark, Instance23, session 9: the model counted 104,564 for
-    a roster the independent evaluator scores 104,463.)
+    one where it was while other agents fill the gap). With every shift fixed, CP-SAT sets
+    what is left (within `_solve_shifts`' units, and `seconds` when given). (Public benchmark,
+    Instance23, session 9: the model counted 104,564 for a roster the independent evaluator
+    scores 104,463.)
     """
     shifts = {key for key, var in v.x.items() if solver.boolean_value(var)}
-    tight = _solve_shifts(v, shifts, settings)
+    tight = _solve_shifts(v, shifts, settings, seconds)
     if tight is not None and tight.objective_value < solver.objective_value - 1e-6:
         return tight
     return solver
@@ -397,16 +398,20 @@ def guided_roster(
 
 
 def _solve_shifts(
-    v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
+    v: RosterVars,
+    shifts: set[tuple[int, int]],
+    settings: SolverConfig,
+    seconds: float | None = None,
 ) -> cp_model.CpSolver | None:
-    """A roster working exactly `shifts`, with its breaks and channel splits solved."""
+    """A roster working exactly `shifts`, with its breaks and channel splits solved (within
+    `seconds` when given)."""
     limit = settings.time_limit_seconds
     return solve_fixed(
         v,
         shifts,
         settings.seed,
         deterministic_time=max(0.5, limit * 0.02),
-        seconds=max(1.0, limit * 0.1),
+        seconds=max(1.0, limit * 0.1) if seconds is None else seconds,
     )
 
 

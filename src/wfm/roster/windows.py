@@ -12,9 +12,11 @@ done); CP-SAT's neighbourhoods on the whole model reached 51,300 and 42,586. Win
 (4 s each): 52,295 in 120 s; of 28 days (16 s each): 47,453; CP-SAT's neighbourhoods alone inside
 each window: 48,570. On Instance19 (40 agents over 84 days, 15,200 choices) windows did no better
 than CP-SAT on the whole model (6,084 from 15,613 in 150 s), so they run on large models only
-(WINDOW_MIN_CHOICES). In `solve_roster` (600 s): Instance21 36,427, against 40,245 with CP-SAT's
-neighbourhoods alone after the build; the windows took 60,689 to 37,632 in 273 s, CP-SAT's
-neighbourhoods then 1,200 more in 90 s, the whole portfolio nothing in 45 s.
+(WINDOW_MIN_CHOICES). In `solve_roster` (600 s), Instance21: 40,245 with CP-SAT's
+neighbourhoods alone after the build; 36,427 with windows for 2/3 of the time left and the LP
+relaxation beside them (the windows took 60,689 to 37,632 in 283 s, CP-SAT's neighbourhoods
+then 1,200 more in 90 s, the whole portfolio nothing in 45 s); 32,662 with windows for 0.8 of
+the time left and no LP relaxation (`WINDOWS_SHARE`, `PARALLEL_LP_MAX_CHOICES`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import time
 from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
-from wfm.roster.incumbent import Incumbent, read_incumbent
+from wfm.roster.incumbent import Incumbent, read_incumbent, solve_fixed
 from wfm.roster.lns import Progress, merge, neighbourhood, settle
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
@@ -34,6 +36,8 @@ WINDOW_DAYS = 14
 WINDOW_STRIDE = 7
 WINDOW_SECONDS = 8.0  # a window's wall-clock limit
 WINDOW_MIN_CHOICES = 100_000  # the whole model's shift choices from which windows pay
+TIGHT_DETERMINISTIC_TIME = 0.5  # pricing a window's answer with its shifts fixed
+TIGHT_SECONDS = 4.0
 
 
 def window_starts(days: int) -> list[int]:
@@ -56,9 +60,10 @@ def sweep_windows(
     progress: Progress | None = None,
 ) -> cp_model.CpSolver:
     """The best response found by solving every agent over one window of days after another,
-    from `start`, until `deadline` (a `time.perf_counter()` moment); `start` when none is
-    cheaper, or when a whole sweep over the horizon improves nothing. Each window is CP-SAT's
-    portfolio, one worker per core, hinted with the roster."""
+    from `start` (returned when no window finds a cheaper roster). The sweeps stop at
+    `deadline` (a `time.perf_counter()` moment) or after a whole sweep over the horizon that
+    improves nothing. Each window is CP-SAT's portfolio, one worker per core, hinted with the
+    roster."""
     best = read_incumbent(problem, v, start)
     first_value = best.objective
     agents = list(range(len(problem.agents)))
@@ -69,14 +74,17 @@ def sweep_windows(
     while not out_of_time and best.objective < swept_from - 1e-6:  # a sweep improved it
         swept_from = best.objective
         for first in window_starts(problem.horizon.days):
-            seconds = min(WINDOW_SECONDS, deadline - time.perf_counter())
-            out_of_time = seconds < 1
-            if out_of_time:
+            if deadline - time.perf_counter() < 1:
+                out_of_time = True
                 break
             last = min(problem.horizon.days, first + WINDOW_DAYS) - 1
             sub, held_cost = neighbourhood(problem, best, agents, first, last)
             sv = build_model(sub)
-            _hint(problem, sub, sv, best, agents)
+            _hint(sub, sv, best, agents)
+            seconds = min(WINDOW_SECONDS, deadline - time.perf_counter())
+            out_of_time = seconds < 1
+            if out_of_time:
+                break
             solver = cp_model.CpSolver()
             solver.parameters.num_workers = workers
             solver.parameters.random_seed = settings.seed + solved
@@ -87,6 +95,9 @@ def sweep_windows(
                 continue
             value = solver.objective_value + held_cost
             if value < best.objective - 1e-6:
+                if status == cp_model.FEASIBLE:  # stored, so priced tight
+                    solver = _tight(sv, solver, settings)
+                    value = solver.objective_value + held_cost
                 best = merge(problem, best, sub, sv, solver, agents, value)
                 if progress:
                     progress(
@@ -96,9 +107,18 @@ def sweep_windows(
     return _settled(problem, v, start, best, first_value, settings, solved, progress)
 
 
-def _hint(
-    problem: RosterProblem, sub: RosterProblem, sv: RosterVars, best: Incumbent, free: list[int]
-) -> None:
+def _tight(sv: RosterVars, solver: cp_model.CpSolver, settings: SolverConfig) -> cp_model.CpSolver:
+    """A window's answer before its proof may count a shortfall its shifts do not have (see
+    `wfm.roster.solve.tightened`): solved again with its shifts fixed, it is priced at what
+    they cost, so that a later window is not taken for a gain it does not make."""
+    shifts = {key for key, var in sv.x.items() if solver.boolean_value(var)}
+    tight = solve_fixed(sv, shifts, settings.seed, TIGHT_DETERMINISTIC_TIME, TIGHT_SECONDS)
+    if tight is not None and tight.objective_value < solver.objective_value - 1e-6:
+        return tight
+    return solver
+
+
+def _hint(sub: RosterProblem, sv: RosterVars, best: Incumbent, free: list[int]) -> None:
     """Hint the window's model with the roster: each free agent's shift on each day."""
     for (k, o), var in sv.x.items():
         day = sub.options[o].day
@@ -121,6 +141,8 @@ def _settled(
     if best.objective >= first_value - 1e-6:
         return start
     settled = settle(problem, v, best, settings)
+    if settled is None and progress:
+        progress("roster: the windows' roster did not solve as a whole in time; it is dropped")
     if settled is None or settled.objective_value >= first_value - 1e-6:
         return start
     return settled
