@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 from rosterkit import agents, horizon_of, requirements, tiny_config
 from wfm.roster import build_roster_problem, solve_roster, windows
 from wfm.roster import solve as solve_module
-from wfm.roster.incumbent import read_incumbent
+from wfm.roster.incumbent import read_incumbent, tightened
 from wfm.roster.model import build_model
 from wfm.roster.problem import OBJECTIVE_UNIT
 from wfm.roster.windows import sweep_windows, window_starts
@@ -128,13 +128,13 @@ def test_a_roster_with_a_slack_cost_is_tightened_to_what_its_shifts_cost() -> No
     response.parameters.num_workers = 1
     assert response.solve(loose) == cp_model.OPTIMAL
     settings = config.solver.model_copy(update={"deterministic": False})
-    tight = solve_module.tightened(v, response, settings)
+    tight = tightened(v, response, settings.seed, deterministic_time=1.0, seconds=10)
     assert tight.objective_value < response.objective_value
     assert tight.value(slack) < 3
     worked = {key for key, var in v.x.items() if response.boolean_value(var)}
     assert worked == {key for key, var in v.x.items() if tight.boolean_value(var)}
     # a response already tight comes back as it is
-    assert solve_module.tightened(v, tight, settings) is tight
+    assert tightened(v, tight, settings.seed, deterministic_time=1.0, seconds=10) is tight
 
 
 @pytest.mark.parametrize("deterministic, relaxed", [(False, 0), (True, 1)])

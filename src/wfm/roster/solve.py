@@ -24,7 +24,7 @@ from wfm.domain import (
 from wfm.errors import Problem, WfmInputError
 from wfm.roster.construct import agent_by_agent
 from wfm.roster.hint import Guide, greedy_roster
-from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed
+from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed, tightened
 from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model
@@ -209,7 +209,8 @@ def solve_roster(
             raise WfmInputError(explain_infeasible(problem, settings, solver.status_name(status)))
         left = _time_left(started, limit)
         if status == cp_model.FEASIBLE and not settings.deterministic and left > 2 * reserve + 1:
-            solver = tightened(v, solver, settings, seconds=left - 1)
+            # the last answer may count a shortfall its shifts do not have (`tightened`)
+            solver = tightened(v, solver, settings.seed, _fixed_units(settings), left - 1)
         if status == cp_model.FEASIBLE and settings.deterministic:
             # no start or bound to search neighbourhoods from before: search them from here
             solver = improve_roster(
@@ -320,25 +321,6 @@ def _improve_then_prove(
     return (*best, max(bound, prove.best_objective_bound))
 
 
-def tightened(
-    v: RosterVars, solver: cp_model.CpSolver, settings: SolverConfig, seconds: float | None = None
-) -> cp_model.CpSolver:
-    """`solver`'s roster solved again with its shifts fixed, when that costs less.
-
-    A roster CP-SAT reports before its proof may count a cost its shifts do not incur: a
-    shortfall or surplus variable above the gap it measures (a neighbourhood search may hold
-    one where it was while other agents fill the gap). With every shift fixed, CP-SAT sets
-    what is left (within `_solve_shifts`' units, and `seconds` when given). (Public benchmark,
-    Instance23, session 9: the model counted 104,564 for a roster the independent evaluator
-    scores 104,463.)
-    """
-    shifts = {key for key, var in v.x.items() if solver.boolean_value(var)}
-    tight = _solve_shifts(v, shifts, settings, seconds)
-    if tight is not None and tight.objective_value < solver.objective_value - 1e-6:
-        return tight
-    return solver
-
-
 def _keep_better(
     best: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None,
     solver: cp_model.CpSolver,
@@ -398,21 +380,22 @@ def guided_roster(
 
 
 def _solve_shifts(
-    v: RosterVars,
-    shifts: set[tuple[int, int]],
-    settings: SolverConfig,
-    seconds: float | None = None,
+    v: RosterVars, shifts: set[tuple[int, int]], settings: SolverConfig
 ) -> cp_model.CpSolver | None:
-    """A roster working exactly `shifts`, with its breaks and channel splits solved (within
-    `seconds` when given)."""
+    """A roster working exactly `shifts`, with its breaks and channel splits solved."""
     limit = settings.time_limit_seconds
     return solve_fixed(
         v,
         shifts,
         settings.seed,
-        deterministic_time=max(0.5, limit * 0.02),
-        seconds=max(1.0, limit * 0.1) if seconds is None else seconds,
+        deterministic_time=_fixed_units(settings),
+        seconds=max(1.0, limit * 0.1),
     )
+
+
+def _fixed_units(settings: SolverConfig) -> float:
+    """Deterministic units for solving the model with every shift fixed."""
+    return max(0.5, settings.time_limit_seconds * 0.02)
 
 
 def _timed_solve_shifts(

@@ -27,7 +27,7 @@ import time
 from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
-from wfm.roster.incumbent import Incumbent, read_incumbent, solve_fixed
+from wfm.roster.incumbent import Incumbent, read_incumbent, tightened
 from wfm.roster.lns import Progress, merge, neighbourhood, settle
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
@@ -95,8 +95,12 @@ def sweep_windows(
                 continue
             value = solver.objective_value + held_cost
             if value < best.objective - 1e-6:
-                if status == cp_model.FEASIBLE:  # stored, so priced tight
-                    solver = _tight(sv, solver, settings)
+                if status == cp_model.FEASIBLE:
+                    # kept, so priced at what its shifts cost: a later window is then not
+                    # taken for a gain it does not make
+                    solver = tightened(
+                        sv, solver, settings.seed, TIGHT_DETERMINISTIC_TIME, TIGHT_SECONDS
+                    )
                     value = solver.objective_value + held_cost
                 best = merge(problem, best, sub, sv, solver, agents, value)
                 if progress:
@@ -105,17 +109,6 @@ def sweep_windows(
                         f"to {value / OBJECTIVE_UNIT:,.0f}"
                     )
     return _settled(problem, v, start, best, first_value, settings, solved, progress)
-
-
-def _tight(sv: RosterVars, solver: cp_model.CpSolver, settings: SolverConfig) -> cp_model.CpSolver:
-    """A window's answer before its proof may count a shortfall its shifts do not have (see
-    `wfm.roster.solve.tightened`): solved again with its shifts fixed, it is priced at what
-    they cost, so that a later window is not taken for a gain it does not make."""
-    shifts = {key for key, var in sv.x.items() if solver.boolean_value(var)}
-    tight = solve_fixed(sv, shifts, settings.seed, TIGHT_DETERMINISTIC_TIME, TIGHT_SECONDS)
-    if tight is not None and tight.objective_value < solver.objective_value - 1e-6:
-        return tight
-    return solver
 
 
 def _hint(sub: RosterProblem, sv: RosterVars, best: Incumbent, free: list[int]) -> None:
