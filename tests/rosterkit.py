@@ -6,9 +6,13 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+from ortools.sat.python import cp_model
 
 from wfm.config import Config
 from wfm.domain import Agent, AgentPreferences, Horizon
+from wfm.roster import build_roster_problem
+from wfm.roster.model import RosterVars
+from wfm.roster.problem import RosterProblem
 
 MONDAY = dt.date(2026, 11, 23)
 
@@ -101,3 +105,26 @@ def inner_runs(days: list[int], horizon_days: int) -> list[list[int]]:
         else:
             runs.append([d])
     return [r for r in runs if r[0] > 0 and r[-1] < horizon_days - 1]
+
+
+def evening_problem() -> tuple[Config, RosterProblem]:
+    """Eight phone agents over four days: two heads needed 08:00-16:00, four until 20:00."""
+    config = tiny_config(planning={"days": 4})
+    team = agents(*((f"a{i}", ("phone",)) for i in range(8)))
+    need = {("phone", d, h): 2 + (h >= 16) * 2 for d in range(4) for h in range(8, 20)}
+    return config, build_roster_problem(
+        config, team, {}, requirements(config, need), horizon_of(config)
+    )
+
+
+def without_late_shifts(problem: RosterProblem, v: RosterVars) -> cp_model.CpSolver:
+    """A poor roster of `v`'s model: nobody works the late shift, so the evenings go
+    unstaffed (the best such roster, solved to optimality)."""
+    trial = v.model.clone()
+    for (_, o), var in v.x.items():
+        if problem.options[o].template == "late":
+            trial.add(trial.get_bool_var_from_proto_index(var.index) == 0)
+    start = cp_model.CpSolver()
+    start.parameters.num_workers = 1
+    assert start.solve(trial) == cp_model.OPTIMAL
+    return start

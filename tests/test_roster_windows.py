@@ -7,34 +7,13 @@ import time
 import pytest
 from ortools.sat.python import cp_model
 
-from rosterkit import agents, horizon_of, requirements, tiny_config
-from wfm.roster import build_roster_problem, solve_roster, windows
+from rosterkit import evening_problem, without_late_shifts
 from wfm.roster import solve as solve_module
+from wfm.roster import solve_roster, windows
 from wfm.roster.incumbent import read_incumbent, tightened
 from wfm.roster.model import build_model
 from wfm.roster.problem import OBJECTIVE_UNIT
 from wfm.roster.windows import sweep_windows, window_starts
-
-
-def _problem():
-    config = tiny_config(planning={"days": 4})
-    team = agents(*((f"a{i}", ("phone",)) for i in range(8)))
-    need = {("phone", d, h): 2 + (h >= 16) * 2 for d in range(4) for h in range(8, 20)}
-    return config, build_roster_problem(
-        config, team, {}, requirements(config, need), horizon_of(config)
-    )
-
-
-def _without_late_shifts(problem, v) -> cp_model.CpSolver:
-    """A poor roster: nobody works the late shift, so the evenings go unstaffed."""
-    trial = v.model.clone()
-    for (_, o), var in v.x.items():
-        if problem.options[o].template == "late":
-            trial.add(trial.get_bool_var_from_proto_index(var.index) == 0)
-    start = cp_model.CpSolver()
-    start.parameters.num_workers = 1
-    assert start.solve(trial) == cp_model.OPTIMAL
-    return start
 
 
 def test_windows_slide_by_their_stride_and_the_last_ends_on_the_last_day() -> None:
@@ -47,12 +26,12 @@ def test_windows_slide_by_their_stride_and_the_last_ends_on_the_last_day() -> No
 def test_windows_of_every_agent_improve_a_poor_roster_day_by_day(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    config, problem = _problem()
+    config, problem = evening_problem()
     monkeypatch.setattr(windows, "WINDOW_DAYS", 2)
     monkeypatch.setattr(windows, "WINDOW_STRIDE", 1)
     monkeypatch.setattr(windows, "WINDOW_SECONDS", 2.0)
     v = build_model(problem)
-    start = _without_late_shifts(problem, v)
+    start = without_late_shifts(problem, v)
     seen: list[tuple[int, int, int]] = []
     original = windows.neighbourhood
 
@@ -82,9 +61,9 @@ def test_windows_of_every_agent_improve_a_poor_roster_day_by_day(
 
 
 def test_windows_with_no_time_keep_the_first_roster() -> None:
-    config, problem = _problem()
+    config, problem = evening_problem()
     v = build_model(problem)
-    start = _without_late_shifts(problem, v)
+    start = without_late_shifts(problem, v)
     settings = config.solver.model_copy(update={"deterministic": False})
     assert sweep_windows(problem, v, start, settings, time.perf_counter()) is start
 
@@ -95,7 +74,7 @@ def test_windows_with_no_time_keep_the_first_roster() -> None:
 def test_only_the_parallel_search_of_a_large_model_starts_with_windows(
     monkeypatch: pytest.MonkeyPatch, deterministic: bool, large: bool, swept: int
 ) -> None:
-    config, problem = _problem()
+    config, problem = evening_problem()
     if large:
         monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
     calls: list[float] = []
@@ -118,7 +97,7 @@ def test_only_the_parallel_search_of_a_large_model_starts_with_windows(
 def test_a_roster_with_a_slack_cost_is_tightened_to_what_its_shifts_cost() -> None:
     """A response may count a shortfall its shifts no longer have (a neighbourhood held the
     variable): solved again with the shifts fixed, the cost is the roster's own."""
-    config, problem = _problem()
+    config, problem = evening_problem()
     v = build_model(problem)
     loose = v.model.clone()
     # an evening interval (4 heads needed), its shortfall held at 3 whatever the shifts
@@ -141,7 +120,7 @@ def test_a_roster_with_a_slack_cost_is_tightened_to_what_its_shifts_cost() -> No
 def test_a_large_model_searched_in_parallel_gets_no_lp_relaxation(
     monkeypatch: pytest.MonkeyPatch, deterministic: bool, relaxed: int
 ) -> None:
-    config, problem = _problem()
+    config, problem = evening_problem()
     monkeypatch.setattr(solve_module, "PARALLEL_LP_MAX_CHOICES", 1)
     calls: list[float] = []
     original = solve_module.lp_relaxation
@@ -161,9 +140,9 @@ def test_a_large_model_searched_in_parallel_gets_no_lp_relaxation(
 
 def test_a_window_is_hinted_with_the_roster_as_it_stands() -> None:
     """Held to its hint, a window's model is the roster itself, at the roster's cost."""
-    config, problem = _problem()
+    config, problem = evening_problem()
     v = build_model(problem)
-    best = read_incumbent(problem, v, _without_late_shifts(problem, v))
+    best = read_incumbent(problem, v, without_late_shifts(problem, v))
     free = list(range(len(problem.agents)))
     sub, held_cost = windows.neighbourhood(problem, best, free, 1, 2)
     sv = build_model(sub)
@@ -180,7 +159,7 @@ def test_the_parallel_search_reports_its_last_roster_tightened(
 ) -> None:
     """The parallel phases are made to end on a roster that counts a shortfall its shifts do
     not have: `solve_roster` reports the roster's own cost."""
-    config, problem = _problem()
+    config, problem = evening_problem()
     loose_costs: list[float] = []
 
     def loose_roster(v, settings, started, shifts, progress):
