@@ -96,6 +96,7 @@ def test_only_a_roster_near_its_lp_bound_is_handed_to_the_whole_model_search(
     assert len(searches) == 1
     assert far.status == "FEASIBLE" and far.best_bound < far.objective
 
+
 def test_a_roster_as_cheap_as_the_lp_bound_is_optimal_without_more_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
