@@ -97,6 +97,40 @@ def test_agents_hurry_when_the_first_agents_show_the_build_would_overrun(
     assert solved == [(0, False), (1, True)]
 
 
+@pytest.mark.parametrize(
+    "pairs_from, workers, second_sees_first",
+    [(0.0, 2, False), (float("inf"), 2, True), (0.0, 1, True)],
+)
+def test_agents_are_built_in_pairs_side_by_side_when_the_build_would_be_long(
+    monkeypatch: pytest.MonkeyPatch, pairs_from: float, workers: int, second_sees_first: bool
+) -> None:
+    """With two workers and a build projected past PAIRS_FROM of its time, the two agents are
+    solved side by side, each against the roster before the pair (here: empty); each keeps the
+    shifts its own solve chose. Otherwise the second is solved against the first's shifts."""
+    config, problem = _lone_days_problem()
+    settings = config.solver.model_copy(update={"workers": workers})
+    monkeypatch.setattr(construct, "PAIRS_FROM", pairs_from)
+    seen: dict[int, list[dict[int, int]]] = {}
+    chosen: dict[int, dict[int, int]] = {}
+    real_step = construct._agent_step
+
+    def step(problem, roster, agent, settings, deadline, budget, branching, hurry=False):
+        seen[agent] = [dict(shifts) for shifts in roster.shifts]
+        status, better, units = real_step(
+            problem, roster, agent, settings, deadline, budget, branching, hurry
+        )
+        chosen[agent] = dict(better.shifts[agent])
+        return status, better, units
+
+    monkeypatch.setattr(construct, "_agent_step", step)
+    built = agent_by_agent(problem, settings, time.perf_counter() + 60)
+    assert built is not None
+    assert seen[0] == [{}, {}]
+    assert seen[1][0] == (chosen[0] if second_sees_first else {})
+    assert len(chosen[0]) == len(chosen[1]) == 3
+    assert built == {(a, o) for a in (0, 1) for o in chosen[a].values()}
+
+
 def test_no_later_pass_when_the_first_proved_few_agents_optimal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -150,6 +184,34 @@ def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
         (0, construct.RETRY_BRANCHING, first * construct.RETRY_FACTOR),
         (1, cp_model.AUTOMATIC_SEARCH, first),
     ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_with_two_workers_a_retry_races_the_default_search_beside_the_restarts(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """For the first agent, the default search with the build's seed and the restarting
+    portfolio are made to find nothing: only the default search with another seed, raced
+    beside the restarts when there are two workers, finds its roster."""
+    config, problem = _lone_days_problem()
+    settings = config.solver.model_copy(update={"workers": workers})
+    tried: list[tuple[int, object]] = []
+    real_solve = construct.solve_step
+
+    def solve(sv, seed, units, deadline, branching, first_only=False):
+        status, solver = real_solve(sv, seed, units, deadline, branching, first_only)
+        tried.append((seed - settings.seed, branching))
+        blind = seed == settings.seed or branching == construct.RETRY_BRANCHING
+        return (cp_model.UNKNOWN if blind else status), solver
+
+    monkeypatch.setattr(construct, "solve_step", solve)
+    built = agent_by_agent(problem, settings, time.perf_counter() + 60)
+    raced = (construct.RACE_SEED, cp_model.AUTOMATIC_SEARCH)
+    if workers == 1:
+        assert built is None and raced not in tried
+    else:
+        assert built is not None and {a for a, _ in built} == {0, 1}
+        assert raced in tried
 
 
 def test_an_agent_with_more_shift_choices_gets_more_units(monkeypatch: pytest.MonkeyPatch) -> None:

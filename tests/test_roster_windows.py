@@ -11,7 +11,7 @@ from rosterkit import evening_problem, without_late_shifts
 from wfm.roster import solve as solve_module
 from wfm.roster import solve_roster, windows
 from wfm.roster.incumbent import read_incumbent, tightened
-from wfm.roster.model import build_model
+from wfm.roster.model import build_model, objective_floor
 from wfm.roster.problem import OBJECTIVE_UNIT
 from wfm.roster.windows import sweep_windows, window_starts
 
@@ -90,8 +90,56 @@ def test_only_the_parallel_search_of_a_large_model_starts_with_windows(
     )
     result = solve_roster(problem, settings)
     assert len(calls) == swept and len(result.shifts) > 0
-    if swept:  # the windows have a share of the time left, the whole model the rest
-        assert 0 < calls[0] < 20 * solve_module.WINDOWS_SHARE
+    if swept:  # the windows may run to the end, less the margin and the time to settle
+        assert 10 < calls[0] < 20 * (1 - solve_module.WALL_MARGIN)
+
+
+@pytest.mark.parametrize("sweeps_end_early", [True, False])
+def test_the_whole_model_is_searched_after_the_windows_only_when_they_end_early(
+    monkeypatch: pytest.MonkeyPatch, sweeps_end_early: bool
+) -> None:
+    """Windows that still improve run to their deadline; the roster they reach is kept, with
+    the bound that needs no search. Windows that end early leave the whole model its phases."""
+    config, problem = evening_problem()
+    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    monkeypatch.setattr(solve_module, "PARALLEL_LP_MAX_CHOICES", 1)
+    original = solve_module.sweep_windows
+
+    def sweep(problem, v, start, settings, deadline, progress=None):
+        found = original(problem, v, start, settings, deadline, progress)
+        if not sweeps_end_early:  # sweeps that improve up to the deadline
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+        return found
+
+    monkeypatch.setattr(solve_module, "sweep_windows", sweep)
+    phases: list[object] = []
+    real_phases = solve_module._improve_then_prove
+
+    def record(*args):
+        phases.append(args)
+        return real_phases(*args)
+
+    monkeypatch.setattr(solve_module, "_improve_then_prove", record)
+    settings = config.solver.model_copy(
+        update={"deterministic": False, "workers": 2, "time_limit_seconds": 8}
+    )
+    result = solve_roster(problem, settings)
+    assert len(phases) == sweeps_end_early and len(result.shifts) > 0
+    if not sweeps_end_early:
+        floor = objective_floor(build_model(problem).model) / OBJECTIVE_UNIT
+        assert result.status == "FEASIBLE" and result.best_bound == pytest.approx(floor)
+        assert floor <= result.objective
+
+
+def test_the_objective_floor_takes_each_variable_at_its_cheapest_end() -> None:
+    model = cp_model.CpModel()
+    x, y = model.new_int_var(2, 5, "x"), model.new_int_var(-1, 3, "y")
+    flag = model.new_bool_var("flag")
+    model.minimize(3 * x - 2 * y + 4 * flag.Not() + 7)
+    # 3 * 2 - 2 * 3 + 4 * 0 + 7
+    assert objective_floor(model) == 7
+    model.minimize(-3 * x + 2 * y)
+    assert objective_floor(model) == -15 - 2
 
 
 def test_a_roster_with_a_slack_cost_is_tightened_to_what_its_shifts_cost() -> None:

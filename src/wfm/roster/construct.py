@@ -13,11 +13,18 @@ where it is. When the first agents show that the first pass would end past it, t
 them take the first roster CP-SAT finds for them: the neighbourhood searches then have a roster
 to improve. (Public benchmark, Instance23, 100 agents over 364 days: on a loaded machine the
 build used to give up at 422 s of its 510, and the whole model, searched instead, found no roster.)
+
+With more than one worker, a long build (projected past PAIRS_FROM of its time) solves two
+agents side by side, and an agent's retries race two searches (RACE_SEED): then the roster may
+also depend on how fast the first agents were built.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -59,6 +66,22 @@ LATER_PASS_PROVEN = 0.5  # ... and when the first pass proved this share of its 
 AGENT_RETRIES = 2
 RETRY_FACTOR = 4
 RETRY_BRANCHING = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
+# When the first agents show the first pass would take more than PAIRS_FROM of the time to
+# the deadline, and the settings allow more than one worker, the agents are built PAIR at a
+# time, side by side (CP-SAT releases the interpreter while it solves): each of a pair against
+# the agents before the pair, blind to the other. Public benchmark, 600 s: Instance21's build
+# ended at 108 s, cost 58,982 (one at a time: 140-153 s, 60,576-60,689); Instance23's first 8
+# agents took 14 s (2.9 s an agent one at a time), but its build still ended at 476 s: the
+# later agents' retries, one at a time, took most of it (below).
+PAIR = 2
+PAIRS_FROM = 0.2
+# With more than one worker, each retry races the default search, seeded RACE_SEED further on,
+# beside RETRY_BRANCHING, and keeps the cheaper roster. Neither search finds every agent's
+# roster: Instance23, agents 0, 10, 20, 30 and 40 against a finished roster, 1.77 units each,
+# the default search found one for 20, 30 and 40, the restarting portfolio for 0 and 10. In
+# a build one at a time, 8 of agents 55-68 found none in their first 1.41 units; their
+# retries took 8 s (4x the units) and, for two of them, 25-29 s more (16x).
+RACE_SEED = 7919
 
 
 def agent_by_agent(
@@ -76,26 +99,43 @@ def agent_by_agent(
     began = time.perf_counter()
     units = 0.0
     proven = 0  # agents whose shifts CP-SAT proved optimal against the agents before them
-    hurry = False
-    for a in range(agents):
-        now = time.perf_counter()
-        if now > deadline:
-            return None
-        hurry = hurry or bool(a and began + (now - began) * agents / a > deadline)
-        better = None
-        for attempt in range(AGENT_RETRIES + 1):  # an agent's rules may be hard to meet at once
-            budget = _agent_units(problem, a) * RETRY_FACTOR**attempt
-            branching = RETRY_BRANCHING if attempt else cp_model.AUTOMATIC_SEARCH
-            status, better, spent = _agent_step(
-                problem, roster, a, settings, deadline, budget, branching, hurry
+    hurry = paired = False
+    with ThreadPoolExecutor(PAIR) as pool:
+        a = 0
+        while a < agents:
+            now = time.perf_counter()
+            if now > deadline:
+                return None
+            end = began + (now - began) * agents / a if a else now  # projected
+            hurry = hurry or end > deadline
+            paired = paired or (
+                settings.workers > 1 and end - began > PAIRS_FROM * (deadline - began)
             )
-            units += spent
-            if better is not None or status == cp_model.INFEASIBLE:
-                break
-        if better is None:
-            return None
-        proven += status == cp_model.OPTIMAL
-        roster = better
+            batch = range(a, min(agents, a + (PAIR if paired else 1)))
+            firsts = list(  # each of the batch against the roster before it
+                pool.map(
+                    _agent_step,
+                    repeat(problem),
+                    repeat(roster),
+                    batch,
+                    repeat(settings),
+                    repeat(deadline),
+                    [_agent_units(problem, b) for b in batch],
+                    repeat(cp_model.AUTOMATIC_SEARCH),
+                    repeat(hurry),
+                )
+            )
+            race = pool if settings.workers > 1 else None
+            for b, first in zip(batch, firsts, strict=True):
+                status, better, spent = _retried(
+                    problem, roster, b, settings, deadline, hurry, first, race
+                )
+                units += spent
+                if better is None:
+                    return None
+                proven += status == cp_model.OPTIMAL
+                roster = _with_agent(roster, better, b)
+            a = batch.stop
     # A later pass keeps only proven optima: where the first proved few, it would keep little
     # (Instance23: no agent proved in its 1.05 units; the pass took ~100 s and changed nothing).
     # A build that had to hurry has no time for one.
@@ -117,6 +157,62 @@ def agent_by_agent(
     return {(a, o) for a, shifts in enumerate(roster.shifts) for o in shifts.values()}
 
 
+def _retried(
+    problem: RosterProblem,
+    roster: Incumbent,
+    agent: int,
+    settings: SolverConfig,
+    deadline: float,
+    hurry: bool,
+    first: tuple[cp_model.CpSolverStatus, Incumbent | None, float],
+    pool: ThreadPoolExecutor | None = None,
+) -> tuple[cp_model.CpSolverStatus, Incumbent | None, float]:
+    """The agent's `first` solve, or when it found no roster, solves against `roster` with
+    RETRY_FACTOR times the units and RETRY_BRANCHING, up to AGENT_RETRIES times. With a `pool`,
+    each retry races the default search (another seed) beside it and keeps the cheaper roster."""
+    status, better, units = first
+    for attempt in range(1, AGENT_RETRIES + 1):
+        if better is not None or status == cp_model.INFEASIBLE:
+            break
+        budget = _agent_units(problem, agent) * RETRY_FACTOR**attempt
+        hows, branchings = [settings], [RETRY_BRANCHING]
+        if pool is not None:
+            hows.append(settings.model_copy(update={"seed": settings.seed + RACE_SEED}))
+            branchings.append(cp_model.AUTOMATIC_SEARCH)
+        found = list(
+            (pool.map if pool is not None else map)(
+                partial(_agent_step, problem, roster, agent),
+                hows,
+                repeat(deadline),
+                repeat(budget),
+                branchings,
+                repeat(hurry),
+            )
+        )
+        units += sum(spent for _, _, spent in found)
+        status, better, _ = min(found, key=_rank)
+    return status, better, units
+
+
+def _rank(found: tuple[cp_model.CpSolverStatus, Incumbent | None, float]) -> tuple[int, float]:
+    """A roster before none, a cheaper one first; with none, a proof that none exists first."""
+    status, better, _ = found
+    if better is None:
+        return (1, 0.0 if status == cp_model.INFEASIBLE else 1.0)
+    return (0, better.objective)
+
+
+def _with_agent(roster: Incumbent, other: Incumbent, agent: int) -> Incumbent:
+    """`roster` with the agent's shifts and breaks from `other` (a roster that differs from an
+    earlier `roster` in that agent alone). The channel splits are left as they are: the build
+    frees a whole horizon at a time, so no neighbourhood of it reads them."""
+    shifts = list(roster.shifts)
+    shifts[agent] = other.shifts[agent]
+    breaks = {key: value for key, value in roster.breaks.items() if key[0] != agent}
+    breaks.update({key: value for key, value in other.breaks.items() if key[0] == agent})
+    return Incumbent(tuple(shifts), breaks, roster.split, roster.objective)
+
+
 def _agent_units(problem: RosterProblem, agent: int) -> float:
     """Deterministic units for a first solve of one agent's model."""
     choices = len(problem.agent_options[agent])
@@ -136,10 +232,11 @@ def _agent_step(
     """The roster with the agent's best shifts over the whole horizon, everyone else held (None
     when CP-SAT finds none in `budget` units; with `hurry`, its first roster), its solve status
     and the units it took."""
-    sub, _ = neighbourhood(problem, roster, [agent], 0, problem.horizon.days - 1)
+    sub, held_cost = neighbourhood(problem, roster, [agent], 0, problem.horizon.days - 1)
     sv = build_model(sub)
     status, solver = solve_step(sv, settings.seed + agent, budget, deadline, branching, hurry)
     units = solver.response_proto.deterministic_time + model_charge(sv)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status, None, units
-    return status, merge(problem, roster, sub, sv, solver, [agent], roster.objective), units
+    cost = solver.objective_value + held_cost  # the roster's, with the agents after it off
+    return status, merge(problem, roster, sub, sv, solver, [agent], cost), units

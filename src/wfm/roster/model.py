@@ -129,3 +129,16 @@ def build_model(
             v.penalties[name] = terms
     model.minimize(sum(coef * expr for terms in v.penalties.values() for coef, expr in terms))
     return v
+
+
+def objective_floor(model: cp_model.CpModel) -> float:
+    """The least value the model's objective takes with every variable anywhere in its domain:
+    a lower bound that needs no search, for when no search had time to prove one."""
+    objective = model.proto.objective
+    total = float(objective.offset)
+    for ref, coeff in zip(objective.vars, objective.coeffs, strict=True):
+        domain = model.proto.variables[ref if ref >= 0 else -ref - 1].domain
+        least, most = domain[0], domain[len(domain) - 1]  # (the proto's lists index from 0 only)
+        low, high = (least, most) if ref >= 0 else (1 - most, 1 - least)
+        total += min(coeff * low, coeff * high)
+    return total * (objective.scaling_factor or 1.0)

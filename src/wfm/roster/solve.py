@@ -27,7 +27,7 @@ from wfm.roster.hint import Guide, greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed, tightened
 from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
-from wfm.roster.model import RosterVars, build_model
+from wfm.roster.model import RosterVars, build_model, objective_floor
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
 from wfm.roster.windows import WINDOW_MIN_CHOICES, sweep_windows
 from wfm.timeutil import format_clock
@@ -188,13 +188,17 @@ def solve_roster(
             if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 bound = proof.best_objective_bound
     else:
-        if start is not None and not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES:
-            # a long horizon: windows of every agent first (`wfm.roster.windows`)
-            left = _time_left(started, limit) - WALL_MARGIN * limit
-            until = time.perf_counter() + left * WINDOWS_SHARE
+        windows = not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES
+        if start is not None and windows:
+            # a long horizon: windows of every agent first (`wfm.roster.windows`), up to the
+            # end, less the time to settle their roster in the whole model
+            until = started + limit * (1 - WALL_MARGIN) - reserve
             start = sweep_windows(problem, v, start, settings, until, progress)
         add_complete_hint(v, start, greedy)
-        if start is not None and not settings.deterministic:
+        whole = _time_left(started, limit) - WALL_MARGIN * limit > WHOLE_MODEL_LOADS * reserve
+        if start is not None and windows and not whole:
+            solver, status, bound = start, cp_model.FEASIBLE, objective_floor(v.model)
+        elif start is not None and not settings.deterministic:
             solver, status, bound = _improve_then_prove(v, settings, started, greedy, progress)
         else:
             solver, status = _main_search(v, settings, started, progress)
@@ -276,9 +280,15 @@ def _main_search(
 # worker alone stops at 1,003 in 60 s, unproved; the default portfolio proves 1,001 optimal
 # after an improving phase too.
 IMPROVE_SHARE = 2 / 3
-# On a large model (`wfm.roster.windows`), windows of every agent take this share of the time
-# left after the first roster, before the phases above.
-WINDOWS_SHARE = 0.8
+# On a large model (`wfm.roster.windows`), windows of every agent take the time left after the
+# first roster. Only when their sweeps end early, with time for WHOLE_MODEL_LOADS solves of the
+# whole model (each pays to load it, about as long as its first solve with the shifts fixed),
+# do the phases above follow. Public benchmark, Instance21, 600 s: with 0.8 of the time left to
+# the windows and the phases after them, the windows reached 32,922 at 491 s, still gaining about
+# 50 a second; the phases then gained 260 in 90 s (32,662). Instance23: the phases loaded the
+# model for about 15 of their 20 s and found nothing. With the windows to the end (and the build
+# in pairs): Instance21 30,945. The bound is then `objective_floor`: no search proved one.
+WHOLE_MODEL_LOADS = 4
 IMPROVE_PHASES: tuple[tuple[str, dict[str, bool | int]], ...] = (
     ("neighbourhoods only", {"use_lns_only": True}),
 )

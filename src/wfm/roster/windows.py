@@ -16,7 +16,9 @@ than CP-SAT on the whole model (6,084 from 15,613 in 150 s), so they run on larg
 neighbourhoods alone after the build; 36,427 with windows for 2/3 of the time left and the LP
 relaxation beside them (the windows took 60,689 to 37,632 in 283 s, CP-SAT's neighbourhoods
 then 1,200 more in 90 s, the whole portfolio nothing in 45 s); 32,662 with windows for 0.8 of
-the time left and no LP relaxation (`WINDOWS_SHARE`, `PARALLEL_LP_MAX_CHOICES`).
+the time left and no LP relaxation (`PARALLEL_LP_MAX_CHOICES`); 30,945 with the windows up to
+the end and the first roster built two agents at a time (`wfm.roster.solve.WHOLE_MODEL_LOADS`,
+`wfm.roster.construct.PAIR`).
 """
 
 from __future__ import annotations
