@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections import Counter
 
 import numpy as np
@@ -156,6 +157,45 @@ def test_the_parallel_search_improves_in_phases_then_proves(
     assert [s.parameters.num_workers for s in solvers] == [os.cpu_count() or 1, 16]
     assert len(hints) == 2 and all(hints)  # each phase starts from a whole roster
     assert result.status == "OPTIMAL" and result.best_bound == result.objective
+
+
+@pytest.mark.parametrize("gain, phases", [(-1.0, [True] * 3), (float("inf"), [True, False])])
+def test_neighbourhoods_go_on_in_rounds_while_each_gains_enough(
+    monkeypatch: pytest.MonkeyPatch, gain: float, phases: list[bool]
+) -> None:
+    """Each search stops at its first roster. With any gain enough, rounds of neighbourhoods go
+    on while the time allows (the third one is made to start near the end, and is the last);
+    with none enough, one round, then the whole portfolio."""
+    config, problem = evening_problem()
+    settings = config.solver.model_copy(
+        update={"deterministic": False, "workers": 2, "time_limit_seconds": 20}
+    )
+    monkeypatch.setattr(solve_module, "ROUND_GAIN", gain)
+    monkeypatch.setattr(solve_module, "ROUND_MIN_SECONDS", 0.5)
+    solvers: list[cp_model.CpSolver] = []
+    made = solve_module.solver_parameters
+    started = time.perf_counter()
+
+    def make(settings):
+        solvers.append(made(settings))
+        solvers[-1].parameters.stop_after_first_solution = True
+        if len(solvers) == 3:
+            time.sleep(max(0.0, started + 19.5 - time.perf_counter()))
+        return solvers[-1]
+
+    monkeypatch.setattr(solve_module, "solver_parameters", make)
+    result = solve_roster(problem, settings)
+    assert [s.parameters.use_lns_only for s in solvers] == phases
+    assert len(result.shifts) > 0
+
+
+def test_a_rounds_late_gain_counts_only_the_rosters_found_after_its_start() -> None:
+    trace = solve_module._Reporter(None)
+    trace.found = [(0.1, 100.0), (5.0, 90.0), (9.0, 70.0)]
+    assert trace.gain_after(6.0, 120.0) == 20.0  # from 90, the cost at 6 s
+    assert trace.gain_after(0.05, 120.0) == 50.0  # from the round's start
+    assert trace.gain_after(10.0, 120.0) == 0.0
+    assert solve_module._Reporter(None).gain_after(1.0, 120.0) == 0.0  # nothing found
 
 
 def test_an_improving_phase_that_proves_its_roster_optimal_ends_the_search(

@@ -210,7 +210,7 @@ def test_the_parallel_search_reports_its_last_roster_tightened(
     config, problem = evening_problem()
     loose_costs: list[float] = []
 
-    def loose_roster(v, settings, started, shifts, progress):
+    def loose_roster(v, settings, started, shifts, first_cost, progress):
         loose = v.model.clone()
         loose.clear_hints()
         slack = next(var for (i, _), var in v.under.items() if problem.required[i].sum() == 4)
