@@ -14,6 +14,7 @@ from wfm.domain import LockedShift
 from wfm.roster import build_roster_problem, construct, solve_roster
 from wfm.roster.construct import agent_by_agent
 from wfm.roster.hint import greedy_roster
+from wfm.roster.incumbent import Incumbent
 from wfm.roster.model import build_model
 from wfm.roster.problem import OBJECTIVE_UNIT
 from wfm.roster.solve import _solve_shifts
@@ -98,17 +99,27 @@ def test_agents_hurry_when_the_first_agents_show_the_build_would_overrun(
 
 
 @pytest.mark.parametrize(
-    "pairs_from, workers, second_sees_first",
-    [(0.0, 2, False), (float("inf"), 2, True), (0.0, 1, True)],
+    "pairs_from, workers, deterministic, second_sees_first",
+    [
+        (0.0, 2, False, False),
+        (float("inf"), 2, False, True),
+        (0.0, 1, False, True),
+        (0.0, 2, True, True),
+    ],
 )
 def test_agents_are_built_in_pairs_side_by_side_when_the_build_would_be_long(
-    monkeypatch: pytest.MonkeyPatch, pairs_from: float, workers: int, second_sees_first: bool
+    monkeypatch: pytest.MonkeyPatch,
+    pairs_from: float,
+    workers: int,
+    deterministic: bool,
+    second_sees_first: bool,
 ) -> None:
-    """With two workers and a build projected past PAIRS_FROM of its time, the two agents are
-    solved side by side, each against the roster before the pair (here: empty); each keeps the
-    shifts its own solve chose. Otherwise the second is solved against the first's shifts."""
+    """In the parallel mode with two workers, a build projected past PAIRS_FROM of its time
+    solves the two agents side by side, each against the roster before the pair (here: empty);
+    each keeps the shifts its own solve chose. Otherwise (one worker, or the deterministic
+    mode) the second is solved against the first's shifts."""
     config, problem = _lone_days_problem()
-    settings = config.solver.model_copy(update={"workers": workers})
+    settings = config.solver.model_copy(update={"workers": workers, "deterministic": deterministic})
     monkeypatch.setattr(construct, "PAIRS_FROM", pairs_from)
     seen: dict[int, list[dict[int, int]]] = {}
     chosen: dict[int, dict[int, int]] = {}
@@ -186,15 +197,15 @@ def test_an_agent_the_default_search_finds_nothing_for_is_retried_with_restarts(
     ]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_with_two_workers_a_retry_races_the_default_search_beside_the_restarts(
-    monkeypatch: pytest.MonkeyPatch, workers: int
+@pytest.mark.parametrize("workers, deterministic", [(1, False), (2, True), (2, False)])
+def test_in_parallel_a_retry_races_the_default_search_beside_the_restarts(
+    monkeypatch: pytest.MonkeyPatch, workers: int, deterministic: bool
 ) -> None:
     """For the first agent, the default search with the build's seed and the restarting
     portfolio are made to find nothing: only the default search with another seed, raced
-    beside the restarts when there are two workers, finds its roster."""
+    beside the restarts in the parallel mode with two workers, finds its roster."""
     config, problem = _lone_days_problem()
-    settings = config.solver.model_copy(update={"workers": workers})
+    settings = config.solver.model_copy(update={"workers": workers, "deterministic": deterministic})
     tried: list[tuple[int, object]] = []
     real_solve = construct.solve_step
 
@@ -207,7 +218,7 @@ def test_with_two_workers_a_retry_races_the_default_search_beside_the_restarts(
     monkeypatch.setattr(construct, "solve_step", solve)
     built = agent_by_agent(problem, settings, time.perf_counter() + 60)
     raced = (construct.RACE_SEED, cp_model.AUTOMATIC_SEARCH)
-    if workers == 1:
+    if workers == 1 or deterministic:
         assert built is None and raced not in tried
     else:
         assert built is not None and {a for a, _ in built} == {0, 1}
@@ -292,3 +303,24 @@ def test_later_passes_solve_each_agent_against_all_the_others(
     assert built is not None
     worked = {problem.agents[a].id: problem.options[o].template for a, o in built}
     assert worked == {"a1": a1_works, "a2": "early"}
+
+
+def test_an_agent_solved_beside_another_brings_its_shifts_but_no_stale_channel_splits() -> None:
+    config, problem = _lone_days_problem()
+    reach = {
+        i
+        for o in problem.agent_options[1]
+        for i in range(
+            problem.options[o].first_interval,
+            problem.options[o].first_interval + problem.options[o].n_intervals,
+        )
+    }
+    beyond = next(i for i in range(problem.n_intervals) if i not in reach)
+    inside = min(reach)
+    o0, o1 = problem.agent_options[0][0], problem.agent_options[1][0]
+    roster = Incumbent(({0: o0}, {}), {}, {(inside, 0, 0): 2, (beyond, 0, 0): 1}, 10.0)
+    other = Incumbent(({}, {1: o1}), {(1, o1): [(0, 60)]}, {(inside, 0, 0): 1}, 7.0)
+    merged = construct._with_agent(problem, roster, other, 1)
+    assert merged.shifts == ({0: o0}, {1: o1})
+    assert merged.breaks == {(1, o1): [(0, 60)]}
+    assert merged.split == {(beyond, 0, 0): 1}  # the agent's reach is split anew later

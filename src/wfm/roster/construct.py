@@ -14,9 +14,9 @@ them take the first roster CP-SAT finds for them: the neighbourhood searches the
 to improve. (Public benchmark, Instance23, 100 agents over 364 days: on a loaded machine the
 build used to give up at 422 s of its 510, and the whole model, searched instead, found no roster.)
 
-With more than one worker, a long build (projected past PAIRS_FROM of its time) solves two
-agents side by side, and an agent's retries race two searches (RACE_SEED): then the roster may
-also depend on how fast the first agents were built.
+In the parallel mode (more than one worker, not deterministic), a long build (projected past
+PAIRS_FROM of its time) solves two agents side by side, and an agent's retries race two
+searches (RACE_SEED): there the roster may also depend on how fast the first agents were built.
 """
 
 from __future__ import annotations
@@ -66,16 +66,16 @@ LATER_PASS_PROVEN = 0.5  # ... and when the first pass proved this share of its 
 AGENT_RETRIES = 2
 RETRY_FACTOR = 4
 RETRY_BRANCHING = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
-# When the first agents show the first pass would take more than PAIRS_FROM of the time to
-# the deadline, and the settings allow more than one worker, the agents are built PAIR at a
-# time, side by side (CP-SAT releases the interpreter while it solves): each of a pair against
-# the agents before the pair, blind to the other. Public benchmark, 600 s: Instance21's build
-# ended at 108 s, cost 58,982 (one at a time: 140-153 s, 60,576-60,689); Instance23's first 8
+# When the first agents show the first pass would take PAIRS_FROM of the time to the deadline
+# or more, in the parallel mode (more than one worker, not deterministic), the agents are built
+# PAIR at a time, side by side (CP-SAT releases the interpreter while it solves): each of a pair
+# against the agents before the pair, blind to the other. Public benchmark, 600 s: Instance21's
+# build ended at 108 s, cost 58,982 (one at a time: 140-153 s, 60,576-60,689); Instance23's first 8
 # agents took 14 s (2.9 s an agent one at a time), but its build still ended at 476 s: the
 # later agents' retries, one at a time, took most of it (below).
 PAIR = 2
 PAIRS_FROM = 0.2
-# With more than one worker, each retry races the default search, seeded RACE_SEED further on,
+# In the parallel mode, each retry races the default search, seeded RACE_SEED further on,
 # beside RETRY_BRANCHING, and keeps the cheaper roster. Neither search finds every agent's
 # roster: Instance23, agents 0, 10, 20, 30 and 40 against a finished roster, 1.77 units each,
 # the default search found one for 20, 30 and 40, the restarting portfolio for 0 and 10. In
@@ -100,6 +100,7 @@ def agent_by_agent(
     units = 0.0
     proven = 0  # agents whose shifts CP-SAT proved optimal against the agents before them
     hurry = paired = False
+    parallel = settings.workers > 1 and not settings.deterministic
     with ThreadPoolExecutor(PAIR) as pool:
         a = 0
         while a < agents:
@@ -108,9 +109,7 @@ def agent_by_agent(
                 return None
             end = began + (now - began) * agents / a if a else now  # projected
             hurry = hurry or end > deadline
-            paired = paired or (
-                settings.workers > 1 and end - began > PAIRS_FROM * (deadline - began)
-            )
+            paired = paired or (parallel and end - began >= PAIRS_FROM * (deadline - began))
             batch = range(a, min(agents, a + (PAIR if paired else 1)))
             firsts = list(  # each of the batch against the roster before it
                 pool.map(
@@ -125,7 +124,7 @@ def agent_by_agent(
                     repeat(hurry),
                 )
             )
-            race = pool if settings.workers > 1 else None
+            race = pool if parallel else None
             for b, first in zip(batch, firsts, strict=True):
                 status, better, spent = _retried(
                     problem, roster, b, settings, deadline, hurry, first, race
@@ -134,7 +133,10 @@ def agent_by_agent(
                 if better is None:
                     return None
                 proven += status == cp_model.OPTIMAL
-                roster = _with_agent(roster, better, b)
+                # solved against the roster as it stands (the first of the batch, or retried
+                # after the others), or beside an agent since added
+                fresh = b == batch.start or first[1] is None
+                roster = better if fresh else _with_agent(problem, roster, better, b)
             a = batch.stop
     # A later pass keeps only proven optima: where the first proved few, it would keep little
     # (Instance23: no agent proved in its 1.05 units; the pass took ~100 s and changed nothing).
@@ -202,15 +204,23 @@ def _rank(found: tuple[cp_model.CpSolverStatus, Incumbent | None, float]) -> tup
     return (0, better.objective)
 
 
-def _with_agent(roster: Incumbent, other: Incumbent, agent: int) -> Incumbent:
-    """`roster` with the agent's shifts and breaks from `other` (a roster that differs from an
-    earlier `roster` in that agent alone). The channel splits are left as they are: the build
-    frees a whole horizon at a time, so no neighbourhood of it reads them."""
+def _with_agent(
+    problem: RosterProblem, roster: Incumbent, other: Incumbent, agent: int
+) -> Incumbent:
+    """`roster` with the agent's shifts and breaks from `other`, a roster solved beside it that
+    differs from an earlier `roster` in that agent alone. Channel splits at the intervals the
+    agent's shifts may reach are dropped: neither roster's counts all heads there, and a later
+    model then splits them anew."""
     shifts = list(roster.shifts)
     shifts[agent] = other.shifts[agent]
     breaks = {key: value for key, value in roster.breaks.items() if key[0] != agent}
     breaks.update({key: value for key, value in other.breaks.items() if key[0] == agent})
-    return Incumbent(tuple(shifts), breaks, roster.split, roster.objective)
+    reach: set[int] = set()
+    for o in problem.agent_options[agent]:
+        option = problem.options[o]
+        reach.update(range(option.first_interval, option.first_interval + option.n_intervals))
+    split = {key: heads for key, heads in roster.split.items() if key[0] not in reach}
+    return Incumbent(tuple(shifts), breaks, split, other.objective)
 
 
 def _agent_units(problem: RosterProblem, agent: int) -> float:

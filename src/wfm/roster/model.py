@@ -139,6 +139,6 @@ def objective_floor(model: cp_model.CpModel) -> float:
     for ref, coeff in zip(objective.vars, objective.coeffs, strict=True):
         domain = model.proto.variables[ref if ref >= 0 else -ref - 1].domain
         least, most = domain[0], domain[len(domain) - 1]  # (the proto's lists index from 0 only)
-        low, high = (least, most) if ref >= 0 else (1 - most, 1 - least)
+        low, high = (least, most) if ref >= 0 else (-most, -least)  # a negative ref is -x
         total += min(coeff * low, coeff * high)
     return total * (objective.scaling_factor or 1.0)

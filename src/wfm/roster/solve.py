@@ -128,9 +128,10 @@ def solve_roster(
     PROVE_GAP of it is handed to a whole-model search, which may prove it so. Without a start
     or an LP bound (no first roster in time, or the LP ran out of time), the whole model is
     searched first and neighbourhoods follow. The parallel mode hands the first roster to
-    CP-SAT as a hint: its neighbourhood searches alone improve it first, then the whole
-    portfolio (see IMPROVE_SHARE); on a large model, windows of every agent over a few days
-    improve it before that (`wfm.roster.windows`).
+    CP-SAT as a hint: its neighbourhood searches alone improve it first, in rounds while they
+    gain, then the whole portfolio (see IMPROVE_SHARE); on a large model, windows of every
+    agent over a few days improve it instead, up to the end (`wfm.roster.windows`), and the
+    phases follow only when the windows end early.
     """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
@@ -330,7 +331,8 @@ def _improve_then_prove(
     best: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None = None
     bound = -float("inf")
     for name, changes in IMPROVE_PHASES:
-        seconds, cost = share, first_cost
+        seconds = share
+        cost = first_cost if best is None else best[0].objective_value
         while True:
             solver = _phase_solver(settings, changes, seconds)
             if progress:
@@ -345,7 +347,7 @@ def _improve_then_prove(
             late = trace.gain_after(seconds * (1 - ROUND_SHARE), cost)
             cost = best[0].objective_value
             seconds = min(share * ROUND_SHARE, _time_left(started, limit) - WALL_MARGIN * limit)
-            if late < ROUND_GAIN * abs(cost) or seconds < ROUND_MIN_SECONDS:
+            if late <= ROUND_GAIN * abs(cost) or seconds < ROUND_MIN_SECONDS:
                 break
     assert best is not None
     if _time_left(started, limit) <= 1 + WALL_MARGIN * limit:

@@ -83,7 +83,8 @@ def sweep_windows(
             sub, held_cost = neighbourhood(problem, best, agents, first, last)
             sv = build_model(sub)
             _hint(sub, sv, best, agents)
-            seconds = min(WINDOW_SECONDS, deadline - time.perf_counter())
+            # (an answer kept may take TIGHT_SECONDS more to price)
+            seconds = min(WINDOW_SECONDS, deadline - time.perf_counter() - TIGHT_SECONDS)
             out_of_time = seconds < 1
             if out_of_time:
                 break
