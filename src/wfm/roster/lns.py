@@ -454,6 +454,9 @@ def neighbourhood(
         agents=tuple(problem.agents[a] for a in free),
         agent_options=tuple(options[a] for a in free),
         agent_group=tuple(problem.agent_group[a] for a in free),
+        total_minutes=(
+            None if problem.total_minutes is None else tuple(problem.total_minutes[a] for a in free)
+        ),
         wishes=tuple(
             dataclasses.replace(t, agent=index[t.agent]) for t in problem.wishes if t.agent in index
         ),

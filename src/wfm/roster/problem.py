@@ -130,6 +130,9 @@ class RosterProblem:
     # per (interval, channel): convex (cost per head, heads) steps of missing heads; where
     # absent, coverage.py uses its headcount tiers
     held: HeldRoster | None = None  # agents outside the model who keep their shifts
+    # per agent: (least, most) paid minutes over the horizon in place of the contract's totals
+    # (the first days of a longer horizon, with their share of them: `wfm.roster.rolling`)
+    total_minutes: tuple[tuple[int, int], ...] | None = None
 
     @property
     def n_intervals(self) -> int:

@@ -29,6 +29,7 @@ from wfm.roster.lns import LANES, Budget, improve_roster
 from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model, objective_floor
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
+from wfm.roster.rolling import day_by_day
 from wfm.roster.windows import WINDOW_MIN_CHOICES, sweep_windows
 from wfm.timeutil import format_clock
 
@@ -114,6 +115,9 @@ LNS_CEILING = 1.0
 # with 0.7 of its 600 s the build projected an overrun and gave up at 318 s. (In the
 # deterministic mode a long build leaves the neighbourhoods only the rest of the wall clock.)
 CONSTRUCT_SHARE = 0.85
+# On a large model in the parallel mode, the roster is first rolled forward a few days at a
+# time (`wfm.roster.rolling`), by this share of the limit at the latest.
+ROLLING_SHARE = 0.7
 
 
 def solve_roster(
@@ -151,16 +155,24 @@ def solve_roster(
     # the neighbourhood search ends early enough for one more solve of this kind (`settle`)
     start, reserve = _timed_solve_shifts(v, greedy, settings)
     if start is None:
-        # The greedy broke a rule over runs of days: build the roster one agent at a time.
-        built = agent_by_agent(problem, settings, started + limit * CONSTRUCT_SHARE)
+        # The greedy broke a rule over runs of days: on a long horizon, build the roster a
+        # few days at a time (every agent at once), else, or failing that, one agent at a time.
+        how = "agent by agent"
+        built = None
+        if not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES:
+            built = day_by_day(problem, settings, started + limit * ROLLING_SHARE, progress)
+            how = "a few days at a time"
+        if built is None:
+            built = agent_by_agent(problem, settings, started + limit * CONSTRUCT_SHARE)
+            how = "agent by agent"
         if built is not None:
             greedy = built
             start, reserve = _timed_solve_shifts(v, greedy, settings)
         if progress:
             progress(
-                "roster: no first roster agent by agent either; the whole model is searched"
+                f"roster: no first roster {how} either; the whole model is searched"
                 if start is None
-                else f"roster: built agent by agent, the first roster costs "
+                else f"roster: built {how}, the first roster costs "
                 f"{start.objective_value / OBJECTIVE_UNIT:,.0f}"
             )
     relaxation: Relaxation | None = None

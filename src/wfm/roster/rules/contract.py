@@ -48,18 +48,23 @@ def add_max_working_days(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
 
 
 def add_contract_total_hours(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
-    """Paid minutes over the whole horizon within the contract's total limits, where set."""
+    """Paid minutes over the whole horizon within the contract's total limits, where set, or
+    within the problem's own per agent (`total_minutes`: the first days of a roster rolled
+    forward hold their share of the contract's, `wfm.roster.rolling`)."""
     for a, agent in enumerate(problem.agents):
         contract = problem.config.contracts[agent.contract]
-        if contract.min_hours_total is None and contract.max_hours_total is None:
+        if problem.total_minutes is not None:
+            low, high = problem.total_minutes[a]
+        elif contract.min_hours_total is None and contract.max_hours_total is None:
             continue
+        else:
+            low = math.floor((contract.min_hours_total or 0) * 60)
+            high = (
+                math.ceil(contract.max_hours_total * 60)
+                if contract.max_hours_total is not None
+                else sum(problem.options[o].paid_minutes for o in problem.agent_options[a])
+            )
         paid = sum(problem.options[o].paid_minutes * v.x[a, o] for o in problem.agent_options[a])
-        low = math.floor((contract.min_hours_total or 0) * 60)
-        high = (
-            math.ceil(contract.max_hours_total * 60)
-            if contract.max_hours_total is not None
-            else sum(problem.options[o].paid_minutes for o in problem.agent_options[a])
-        )
         v.hard(v.model.add_linear_constraint(paid, low, high), "contract_total_hours", a)
     return []
 

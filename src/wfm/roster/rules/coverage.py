@@ -34,15 +34,33 @@ def group_heads(problem: RosterProblem, v: RosterVars) -> dict[tuple[int, int], 
 
 
 def add_shift_cover(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
-    """Demand per day and shift template: heads on that shift against the requirement."""
+    """Demand per day and shift template: heads on that shift against the requirement.
+
+    A day and shift that no modelled choice can change (only held or pinned shifts reach it)
+    costs a constant: a neighbourhood of a few agents over a long horizon then adds no
+    variables for the days outside its window.
+    """
     terms: PenaltyTerms = []
     by_shift: dict[tuple[int, str], list] = defaultdict(list)
-    for (_a, o), var in v.x.items():
+    fixed: dict[tuple[int, str], int] = defaultdict(int)
+    frozen = problem.held.frozen if problem.held is not None else frozenset()
+    for (a, o), var in v.x.items():
         option = problem.options[o]
-        by_shift[option.day, option.template].append(var)
+        if (a, o) in frozen:  # pinned to work it
+            fixed[option.day, option.template] += 1
+        else:
+            by_shift[option.day, option.template].append(var)
     held = problem.held.shift_heads if problem.held is not None else {}
     for day, template, need, under_weight, over_weight in problem.shift_cover:
-        heads = sum(by_shift.get((day, template), [])) + held.get((day, template), 0)
+        constant = fixed[day, template] + held.get((day, template), 0)
+        free = by_shift.get((day, template))
+        if not free:
+            terms += [
+                (under_weight, max(0, need - constant)),
+                (over_weight, max(0, constant - need)),
+            ]
+            continue
+        heads = sum(free) + constant
         if need and under_weight:
             under = v.model.new_int_var(0, need, f"scover_under_{day}_{template}")
             v.model.add(under >= need - heads)
