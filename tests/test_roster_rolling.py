@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from rosterkit import MONDAY, agents, horizon_of, prefs, requirements, tiny_config
 from wfm.config import Contract
 from wfm.domain import ShiftCover
-from wfm.roster import build_roster_problem, rolling, solve_roster
+from wfm.roster import build_roster_problem, construct, rolling, solve_roster
 from wfm.roster import solve as solve_module
 from wfm.roster.incumbent import Incumbent
 from wfm.roster.lns import neighbourhood
@@ -112,6 +112,32 @@ def test_a_prefix_holds_its_share_of_weekends_and_of_each_shift_rounded_up() -> 
     assert share.max_weekends == 7
     assert share.max_shifts == {"early": 3, "late": 0, "night": 1}
     assert rolling._prorated(contract, 1.0, 1.0) == contract
+
+
+def test_a_prefix_asks_at_least_what_the_days_after_it_cannot_make_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rolling, "PACE_SLACK_SHIFTS", 10)  # a pace that asks for little
+    low, high = prefix(_late_demand_problem(), 14).total_minutes[0]
+    # the last 14 days hold 10 shifts at most (runs of 5, days off in pairs): 64 h less 40 h
+    assert low == (64 - 10 * HOURS) * 60 and high >= low
+
+
+def test_each_agent_of_a_neighbourhood_keeps_its_own_paced_hours() -> None:
+    problem = _late_demand_problem()
+    away = {"a2": prefs("a2", unavailable=[{"day": MONDAY, "reason": "leave"}])}
+    problem = build_roster_problem(
+        problem.config,
+        problem.agents,
+        away,
+        requirements(problem.config, {}),
+        horizon_of(problem.config),
+    )
+    part = prefix(problem, 14)
+    assert part.total_minutes[2] != part.total_minutes[0]  # a2 has a day fewer there
+    empty = Incumbent(tuple({} for _ in problem.agents), {}, {}, 0.0)
+    sub, _ = neighbourhood(part, empty, [2], 0, 13)
+    assert sub.total_minutes == (part.total_minutes[2],)
 
 
 def _roll(
@@ -243,6 +269,7 @@ def test_the_parallel_search_of_a_large_model_rolls_its_first_roster_forward(
     built agent by agent when that finds none (or in the deterministic mode)."""
     problem = _late_demand_problem()
     monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    monkeypatch.setattr(solve_module, "ROLLING_FROM_UNITS", 0.0)
     monkeypatch.setattr(rolling, "STRIDE_DAYS", 7)
     calls: list[str] = []
     original = solve_module.day_by_day
@@ -268,3 +295,19 @@ def test_the_parallel_search_of_a_large_model_rolls_its_first_roster_forward(
     assert calls == expected[rolled]
     assert any(f"built {built or 'agent by agent'}, the first roster" in m for m in messages)
     assert len(result.shifts) > 0
+
+
+def test_a_short_agent_by_agent_build_is_not_rolled_forward(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _late_demand_problem()
+    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    calls: list[str] = []
+    monkeypatch.setattr(solve_module, "day_by_day", lambda *args: calls.append("rolled"))
+    settings = problem.config.solver.model_copy(
+        update={"deterministic": False, "workers": 2, "time_limit_seconds": 20}
+    )
+    # 3 agents of 0.2 units each: 0.6 units, below 0.1 per second of 20 s
+    assert construct.first_pass_units(problem) == pytest.approx(0.6)
+    solve_roster(problem, settings)
+    assert calls == []

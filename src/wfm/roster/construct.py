@@ -223,6 +223,11 @@ def _with_agent(
     return Incumbent(tuple(shifts), breaks, split, other.objective)
 
 
+def first_pass_units(problem: RosterProblem) -> float:
+    """Deterministic units the first pass over every agent starts with (retries aside)."""
+    return sum(_agent_units(problem, a) for a in range(len(problem.agents)))
+
+
 def _agent_units(problem: RosterProblem, agent: int) -> float:
     """Deterministic units for a first solve of one agent's model."""
     choices = len(problem.agent_options[agent])

@@ -36,7 +36,8 @@ from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.rules.sequence import weekends
 
 # A step keeps STRIDE_DAYS of the STRIDE_DAYS + LOOKAHEAD_DAYS it solves: a run of working days
-# or days off it keeps is one its look ahead could finish, so the next step can too.
+# or days off it keeps is one its look ahead could finish, so the next step can too. (Whole
+# weeks, so that each step's weekly rules see whole weeks.)
 STRIDE_DAYS = 14
 LOOKAHEAD_DAYS = 7
 # A step's CP-SAT portfolio stops at STEP_SECONDS, or at an even share of the time left.
@@ -81,50 +82,58 @@ def prefix(problem: RosterProblem, days: int) -> RosterProblem:
 
 def _paced_minutes(problem: RosterProblem, agent: int, days: int) -> tuple[int, int]:
     """The agent's paid minutes over the first `days` days: its contract's totals times the
-    share of its available days that fall there, give or take one of its longest shifts times
-    the share still to come; and at least what the days after them cannot make up
-    (`_capacity_after`)."""
+    share of its available days that fall there, give or take PACE_SLACK_SHIFTS of its longest
+    shifts times the share still to come; and at least what the days after them cannot make up
+    (`_capacity_after`), which wins over the pace's top where the two meet."""
     contract = problem.config.contracts[problem.agents[agent].contract]
-    longest_on: dict[int, int] = {}  # day -> the agent's longest shift that day
-    for o in problem.agent_options[agent]:
-        option = problem.options[o]
-        longest_on[option.day] = max(longest_on.get(option.day, 0), option.paid_minutes)
+    longest_on = _longest_on(problem, agent)
     share = sum(day < days for day in longest_on) / len(longest_on) if longest_on else 1.0
     slack = (1 - share) * max(longest_on.values(), default=0) * PACE_SLACK_SHIFTS
     most = sum(minutes for day, minutes in longest_on.items() if day < days)
+    if contract.max_hours_total is not None:
+        most = min(most, math.floor(contract.max_hours_total * 60))
     least = (contract.min_hours_total or 0) * 60
-    low = math.floor(max(0.0, least * share - slack, least - _capacity_after(problem, agent, days)))
+    floor = least - _capacity_after(problem, agent, days) if least > 0 else 0
+    low = min(most, math.floor(max(0.0, least * share - slack, floor)))
     high = most
     if contract.max_hours_total is not None:
-        high = min(most, math.ceil(contract.max_hours_total * 60 * share + slack))
-    return min(low, high), high
+        high = min(most, max(low, math.ceil(contract.max_hours_total * 60 * share + slack)))
+    return low, high
+
+
+def _longest_on(problem: RosterProblem, agent: int) -> dict[int, int]:
+    """Day -> the agent's longest paid shift that day, on the days it has any."""
+    longest_on: dict[int, int] = {}
+    for o in problem.agent_options[agent]:
+        option = problem.options[o]
+        longest_on[option.day] = max(longest_on.get(option.day, 0), option.paid_minutes)
+    return longest_on
 
 
 def _capacity_after(problem: RosterProblem, agent: int, days: int) -> int:
     """At most how many paid minutes the agent can work from day `days` to the horizon's end:
-    its longest shift on as many of its available days as runs of at most the contract's
-    maximum consecutive days, parted by at least its minimum days off, allow."""
+    its longest shift on each of as many of its available days as runs of at most the
+    contract's maximum consecutive days, parted by at least its minimum days off, allow."""
     contract = problem.config.contracts[problem.agents[agent].contract]
-    mine = [problem.options[o] for o in problem.agent_options[agent]]
-    available = {option.day for option in mine}
-    longest = max((option.paid_minutes for option in mine), default=0)
-    most_on = contract.max_consecutive_days or problem.horizon.days
+    longest_on = _longest_on(problem, agent)
+    left = problem.horizon.days - days
+    most_on = min(contract.max_consecutive_days or left + 1, left + 1)
     least_off = contract.min_consecutive_days_off or 1
     # state: days worked in a row (1..most_on), or -(days off in a row, capped at least_off);
     # any state may start the rest of the horizon
     best: dict[int, int] = {k: 0 for k in range(1, most_on + 1)}
     best.update({-k: 0 for k in range(1, least_off + 1)})
     for day in range(problem.horizon.days - 1, days - 1, -1):
-        # best[state] so far: most days worked after `day` entering it in `state`
+        # best[state] so far: most minutes worked after `day` entering it in `state`
         step: dict[int, int] = {}
         for state in best:
             rest = best[-1] if state > 0 else best[-min(-state + 1, least_off)]
             work = -1
-            if day in available and (0 < state < most_on or state == -least_off):
-                work = 1 + best[state + 1 if state > 0 else 1]
+            if day in longest_on and (0 < state < most_on or state == -least_off):
+                work = longest_on[day] + best[state + 1 if state > 0 else 1]
             step[state] = max(rest, work)
         best = step
-    return longest * max(best.values())
+    return max(best.values())
 
 
 def _prorated(contract: Contract, share: float, weekend_share: float) -> Contract:
@@ -174,7 +183,7 @@ def day_by_day(
         if step is None:
             # every hard rule is an agent's own: each agent alone shows whether it can keep
             # pace; those who cannot are re-solved from the first day, and all hint the step
-            behind, hint = _alone(part, roster, first, end, settings.seed)
+            behind, hint = _alone(part, roster, first, end, settings.seed, deadline)
             for a in behind:
                 caught_up = _catch_up(part, roster, a, settings, deadline)
                 if caught_up is None:
@@ -249,18 +258,20 @@ def _catch_up(
 
 
 def _alone(
-    part: RosterProblem, roster: Incumbent, first: int, end: int, seed: int
+    part: RosterProblem, roster: Incumbent, first: int, end: int, seed: int, deadline: float
 ) -> tuple[frozenset[int], dict[int, dict[int, int]]]:
     """Each agent solved alone on days first..end-1 for its own rules, against the roster
     before them: the agents with no shifts that keep them (none found in AGENT_CHECK_UNITS
     counts as none), and the others' shifts found (day -> option)."""
-    behind = set()
-    found = {}
+    behind: set[int] = set()
+    found: dict[int, dict[int, int]] = {}
     for a in range(len(part.agents)):
+        if time.perf_counter() > deadline:
+            return frozenset(range(a, len(part.agents))) | behind, found
         sub, _ = neighbourhood(part, roster, [a], first, end - 1)
         sv = build_model(sub)
         sv.model.clear_objective()
-        status, solver = solve_step(sv, seed, AGENT_CHECK_UNITS, 1e18, RETRY_BRANCHING, True)
+        status, solver = solve_step(sv, seed, AGENT_CHECK_UNITS, deadline, RETRY_BRANCHING, True)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found[a] = chosen_shifts(sub, sv, solver.value)[0]
         else:

@@ -22,7 +22,7 @@ from wfm.domain import (
     RosterResult,
 )
 from wfm.errors import Problem, WfmInputError
-from wfm.roster.construct import agent_by_agent
+from wfm.roster.construct import agent_by_agent, first_pass_units
 from wfm.roster.hint import Guide, greedy_roster
 from wfm.roster.incumbent import chosen_shifts, hand_out_breaks, solve_fixed, tightened
 from wfm.roster.lns import LANES, Budget, improve_roster
@@ -115,8 +115,14 @@ LNS_CEILING = 1.0
 # with 0.7 of its 600 s the build projected an overrun and gave up at 318 s. (In the
 # deterministic mode a long build leaves the neighbourhoods only the rest of the wall clock.)
 CONSTRUCT_SHARE = 0.85
-# On a large model in the parallel mode, the roster is first rolled forward a few days at a
-# time (`wfm.roster.rolling`), by this share of the limit at the latest.
+# On a large model in the parallel mode whose agent-by-agent build would start with
+# ROLLING_FROM_UNITS deterministic units per second of limit or more, the first roster is rolled
+# forward a few days at a time instead (`wfm.roster.rolling`), by ROLLING_SHARE of the limit at
+# the latest. Public benchmark, 600 s: Instance23 (105 units; the build took 390 s, 97,630) was
+# rolled forward by 323 s at 77,761, and reached 68,216 (82,373 built agent by agent).
+# Instance21 (26 units; built in 108 s at 58,982) was rolled forward only by 352+ s: its tight
+# agents (115 shifts in 164 days, every other weekend) fell behind the pace at every step.
+ROLLING_FROM_UNITS = 0.1
 ROLLING_SHARE = 0.7
 
 
@@ -126,8 +132,10 @@ def solve_roster(
     """Build and solve the model; raise WfmInputError naming the rules when none can hold.
 
     The first roster is the greedy one, or, when that breaks a rule over runs of days, one built
-    agent by agent (`wfm.roster.construct`). The deterministic mode starts from the better of
-    it and the LP relaxation rounded and improves it by neighbourhood search, with more units
+    agent by agent (`wfm.roster.construct`), or on a long horizon in the parallel mode, where
+    that build would be long, one rolled forward a few days at a time (`wfm.roster.rolling`).
+    The deterministic mode starts from the better of it and the LP relaxation rounded and
+    improves it by neighbourhood search, with more units
     while it is far from the LP bound. A roster as cheap as the bound is optimal; one within
     PROVE_GAP of it is handed to a whole-model search, which may prove it so. Without a start
     or an LP bound (no first roster in time, or the LP ran out of time), the whole model is
@@ -159,15 +167,19 @@ def solve_roster(
         # few days at a time (every agent at once), else, or failing that, one agent at a time.
         how = "agent by agent"
         built = None
-        if not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES:
+        long_build = first_pass_units(problem) >= ROLLING_FROM_UNITS * limit
+        if not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES and long_build:
             built = day_by_day(problem, settings, started + limit * ROLLING_SHARE, progress)
             how = "a few days at a time"
-        if built is None:
+        if built is not None:
+            start, reserve = _timed_solve_shifts(v, built, settings)
+        if start is None:
             built = agent_by_agent(problem, settings, started + limit * CONSTRUCT_SHARE)
             how = "agent by agent"
+            if built is not None:
+                start, reserve = _timed_solve_shifts(v, built, settings)
         if built is not None:
             greedy = built
-            start, reserve = _timed_solve_shifts(v, greedy, settings)
         if progress:
             progress(
                 f"roster: no first roster {how} either; the whole model is searched"
