@@ -89,7 +89,7 @@ def test_capacity_after_a_day_is_the_most_its_runs_allow(off_days: tuple[int, ..
     for start in (0, 4, days):
         available = [d not in off_days for d in range(start, days)]
         expected = _most_days(available, 3, 2) * HOURS * 60
-        assert _capacity_after(problem, 0, start) == expected
+        assert _capacity_after(problem, 0, start, rolling._longest_on(problem, 0)) == expected
 
 
 def test_a_prefix_has_the_first_days_and_its_share_of_the_horizons_limits() -> None:

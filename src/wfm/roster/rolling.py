@@ -93,7 +93,7 @@ def _paced_minutes(problem: RosterProblem, agent: int, days: int) -> tuple[int, 
     if contract.max_hours_total is not None:
         most = min(most, math.floor(contract.max_hours_total * 60))
     least = (contract.min_hours_total or 0) * 60
-    floor = least - _capacity_after(problem, agent, days) if least > 0 else 0
+    floor = least - _capacity_after(problem, agent, days, longest_on) if least > 0 else 0
     low = min(most, math.floor(max(0.0, least * share - slack, floor)))
     high = most
     if contract.max_hours_total is not None:
@@ -110,12 +110,14 @@ def _longest_on(problem: RosterProblem, agent: int) -> dict[int, int]:
     return longest_on
 
 
-def _capacity_after(problem: RosterProblem, agent: int, days: int) -> int:
+def _capacity_after(
+    problem: RosterProblem, agent: int, days: int, longest_on: dict[int, int]
+) -> int:
     """At most how many paid minutes the agent can work from day `days` to the horizon's end:
-    its longest shift on each of as many of its available days as runs of at most the
-    contract's maximum consecutive days, parted by at least its minimum days off, allow."""
+    its longest shift (`longest_on`, per day) on each of as many of its available days as runs
+    of at most the contract's maximum consecutive days, parted by at least its minimum days off,
+    allow."""
     contract = problem.config.contracts[problem.agents[agent].contract]
-    longest_on = _longest_on(problem, agent)
     left = problem.horizon.days - days
     most_on = min(contract.max_consecutive_days or left + 1, left + 1)
     least_off = contract.min_consecutive_days_off or 1
@@ -200,15 +202,14 @@ def day_by_day(
                 if progress:
                     progress(f"roster: days {first + 1}-{stop}: no roster in time")
                 return None
-        merged = step
         hint = {
-            a: {d: o for d, o in mine.items() if d >= stop} for a, mine in enumerate(merged.shifts)
+            a: {d: o for d, o in mine.items() if d >= stop} for a, mine in enumerate(step.shifts)
         }
-        roster = _before(part, merged, stop)
+        roster = _before(part, step, stop)
         if progress:
             progress(
                 f"roster: days {first + 1}-{stop} of every agent, "
-                f"cost so far {merged.objective / OBJECTIVE_UNIT:,.0f}"
+                f"cost so far {step.objective / OBJECTIVE_UNIT:,.0f}"
                 + (f" ({len(behind)} agents re-solved to keep pace)" if behind else "")
             )
     return {(a, o) for a, shifts in enumerate(roster.shifts) for o in shifts.values()}
@@ -241,9 +242,7 @@ def _solve_days(
     status = solver.solve(sv.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    value = solver.objective_value + held_cost
-    merged = merge(part, roster, sub, sv, solver, agents, value)
-    return merged
+    return merge(part, roster, sub, sv, solver, agents, solver.objective_value + held_cost)
 
 
 def _catch_up(
