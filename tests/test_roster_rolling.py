@@ -215,6 +215,13 @@ def _cover_problem() -> RosterProblem:
     )
 
 
+def test_a_step_searches_for_its_days_share_of_the_time_left_after_each_steps_overhead() -> None:
+    deadline = time.perf_counter() + 100
+    assert rolling._step_seconds(deadline, [21, 21, 28], 0.0) == pytest.approx(30, abs=0.1)
+    assert rolling._step_seconds(deadline, [28], 0.0) == pytest.approx(100, abs=0.1)
+    assert rolling._step_seconds(deadline, [21, 21, 28], 5.0) == pytest.approx(25.5, abs=0.1)
+
+
 def test_shift_cover_prices_missing_and_surplus_heads_per_day_and_shift() -> None:
     problem = _cover_problem()
     v = build_model(problem)
