@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from rosterkit import MONDAY, agents, horizon_of, inner_runs, prefs, requirements, tiny_config
@@ -16,7 +13,6 @@ from wfm.errors import WfmInputError
 from wfm.roster import build_roster_problem, solve_roster
 from wfm.roster.model import build_model, default_rules
 from wfm.roster.problem import check_feasible_inputs
-from wfm.roster.rules.rest import _cliques
 
 
 def solve(config, team, need, preferences=None, without: str | None = None):
@@ -133,27 +129,6 @@ def test_min_rest_between_late_and_next_early():
     team = agents(("a1", ("phone",)))
     assert len(solve(config, team, need).shifts) == 1
     assert len(solve(config, team, need, without="min_rest_between_shifts")) == 2
-
-
-@given(
-    st.integers(1, 6),
-    st.integers(1, 6),
-    st.sets(st.tuples(st.integers(0, 5), st.integers(0, 5))),
-)
-def test_next_day_cliques_hold_every_clashing_pair_and_no_other(today_n, tomorrow_n, pairs):
-    """One `sum <= 1` per clique of two days' shifts encodes exactly the clashing pairs."""
-    today = tuple(range(today_n))
-    tomorrow = tuple(range(10, 10 + tomorrow_n))
-    clashing = {(o, 10 + t) for o, t in pairs if o < today_n and t < tomorrow_n}
-    problem = SimpleNamespace(options={o: o for o in today + tomorrow})
-    cliques = _cliques(problem, today, tomorrow, lambda o, t: (o, t) in clashing)
-    held = set()
-    for clique in cliques:
-        before = [o for o in clique if o in today]
-        after = [t for t in clique if t in tomorrow]
-        assert all((o, t) in clashing for o in before for t in after)
-        held |= {(o, t) for o in before for t in after}
-    assert held == clashing
 
 
 def test_agents_only_serve_channels_they_are_skilled_for():
