@@ -41,10 +41,11 @@ from wfm.roster.rules.sequence import weekends
 STRIDE_DAYS = 14
 LOOKAHEAD_DAYS = 7
 # Each step's CP-SAT portfolio gets a share of the time left, by the days it solves, less what
-# building a step's model took last time. Public benchmark, Instance23 (100 agents, 364 days):
-# with 8 s a step, a step of days 71-91 cost its days 7,000 more; with 30 s, 240; with 90 s, 150.
+# the step before took beyond its search (`_step_seconds`). Public benchmark, Instance23 (100
+# agents, 364 days), a step of days 71-91: with 8 s its days cost 4,500-7,000 more than the days
+# held; with 30 s, 310; with 90 s, 240 (CP-SAT's bound: 90).
 # A step's search starts after CP-SAT's presolve: one pass of it is enough here (21 days of 100
-# agents: 1.1-1.2 s against 2.3-3.3 s with three, and no worse a roster in 8 s).
+# agents: 1.1-1.4 s against 2.3-3.3 s with three, and no worse a roster in 8 s).
 PRESOLVE_PASSES = 1
 # Paid hours so far may fall behind or run ahead of the pace by this many of the agent's
 # longest shifts, times the share of the horizon still to come. Public benchmark, Instance21,
