@@ -17,7 +17,7 @@ from wfm.roster import build_roster_problem, construct, rolling, solve_roster
 from wfm.roster import solve as solve_module
 from wfm.roster.incumbent import Incumbent
 from wfm.roster.lns import neighbourhood
-from wfm.roster.model import build_model
+from wfm.roster.model import build_model, default_rules
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.rolling import _capacity_after, day_by_day, prefix
 from wfm.roster.solve import _solve_shifts
@@ -318,3 +318,54 @@ def test_a_short_agent_by_agent_build_is_not_rolled_forward(
     assert construct.first_pass_units(problem) == pytest.approx(0.6)
     solve_roster(problem, settings)
     assert calls == []
+
+
+def test_a_step_prices_a_weekend_worked_on_one_day_only_where_weekends_are_limited() -> None:
+    config = tiny_config(
+        planning={"days": 7},
+        channels={"phone": {"kind": "voice", "aht_seconds": 300, "hours": "08:00-20:00"}},
+        contracts={"flex": _contract(max_weekends=1)},
+    )
+    need = {("phone", 5, h): 1 for h in range(8, 12)}  # Saturday's early shift only
+    problem = build_roster_problem(
+        config, agents(("a1", ("phone",))), {}, requirements(config, need), horizon_of(config)
+    )
+    price = rolling._weekend_day_price(problem)
+    # a 4-hour shift's missing head, times the share
+    assert price == int(rolling.SPLIT_WEEKEND_SHARE * 4 * problem.under_weight[5 * 24 + 8, 0])
+
+    def weekend_days(rules: list) -> set[int]:
+        v = build_model(problem, rules)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(v.model) == cp_model.OPTIMAL
+        worked = {problem.options[o].day for (_, o), var in v.x.items() if solver.value(var)}
+        return worked & {5, 6}
+
+    plain = default_rules()
+    assert weekend_days(plain) == {5}  # Sunday's shift would only be surplus
+    # Saturday alone spends a whole weekend of the allowance: Sunday is worth working too
+    assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(0, price))]) == {5, 6}
+    # ... but not on the days a step holds
+    assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(7, price))]) == {5}
+
+
+def test_a_steps_cost_leaves_out_the_price_of_its_split_weekends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tiny_config(
+        planning={"days": 7},
+        channels={"phone": {"kind": "voice", "aht_seconds": 300, "hours": "08:00-20:00"}},
+        contracts={"flex": _contract(max_weekends=1, max_consecutive_days=1)},
+    )
+    need = {("phone", 5, h): 1 for h in range(8, 12)}  # Saturday's early shift only
+    problem = build_roster_problem(
+        config, agents(("a1", ("phone",))), {}, requirements(config, need), horizon_of(config)
+    )
+    monkeypatch.setattr(rolling, "_weekend_day_price", lambda part: 7)
+    empty = Incumbent(({},), {}, {}, 0.0)
+    step = rolling._solve_days(problem, empty, 0, {}, 1, 1, 10.0)
+    assert step is not None and set(step.shifts[0]) == {5}  # Saturday alone: a split weekend
+    worked = {(0, o) for o in step.shifts[0].values()}
+    scored = _solve_shifts(build_model(problem), worked, problem.config.solver)
+    assert scored is not None and step.objective == scored.objective_value
