@@ -322,7 +322,7 @@ def test_a_short_agent_by_agent_build_is_not_rolled_forward(
 
 def test_a_step_prices_a_weekend_worked_on_one_day_only_where_weekends_are_limited() -> None:
     config = tiny_config(
-        planning={"days": 7},
+        planning={"days": 14},
         channels={"phone": {"kind": "voice", "aht_seconds": 300, "hours": "08:00-20:00"}},
         contracts={"flex": _contract(max_weekends=1)},
     )
@@ -348,13 +348,16 @@ def test_a_step_prices_a_weekend_worked_on_one_day_only_where_weekends_are_limit
     assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(0, price))]) == {5, 6}
     # ... but not on the days a step holds
     assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(7, price))]) == {5}
+    # ... nor where the agent may work every weekend: the first week, with its share of one
+    problem = prefix(problem, 7)
+    assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(0, price))]) == {5}
 
 
 def test_a_steps_cost_leaves_out_the_price_of_its_split_weekends(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config = tiny_config(
-        planning={"days": 7},
+        planning={"days": 14},
         channels={"phone": {"kind": "voice", "aht_seconds": 300, "hours": "08:00-20:00"}},
         contracts={"flex": _contract(max_weekends=1, max_consecutive_days=1)},
     )
@@ -369,3 +372,27 @@ def test_a_steps_cost_leaves_out_the_price_of_its_split_weekends(
     worked = {(0, o) for o in step.shifts[0].values()}
     scored = _solve_shifts(build_model(problem), worked, problem.config.solver)
     assert scored is not None and step.objective == scored.objective_value
+
+
+def test_a_weekend_day_is_priced_by_the_median_weight_of_its_shift_cover() -> None:
+    config = tiny_config(planning={"days": 7}, objective={"under_coverage": 0, "over_coverage": 0})
+    cover = [
+        ShiftCover(
+            date=MONDAY + dt.timedelta(days=d),
+            shift="early",
+            required=1,
+            under_weight=w,
+            over_weight=1,
+        )
+        for d, w in ((0, 900), (5, 100), (6, 300), (6, 0))  # Monday's and unweighted left out
+    ]
+    problem = build_roster_problem(
+        config,
+        agents(("a1", ("phone",))),
+        {},
+        requirements(config, {}),
+        horizon_of(config),
+        shift_cover=cover,
+    )
+    expected = rolling.SPLIT_WEEKEND_SHARE * 200 * OBJECTIVE_UNIT
+    assert rolling._weekend_day_price(problem) == int(expected)

@@ -310,7 +310,7 @@ def _weekend_day_price(part: RosterProblem) -> int:
 
 def _split_weekends(first: int, price: int) -> Rule:
     """A rule for a step of the roster rolled forward: each day off in a weekend an agent
-    works from day `first` on costs `price`, where the agent's working weekends are limited.
+    works from day `first` on costs `price`, where the agent may not work every weekend.
     The step's own objective does not see that a weekend worked on one day only spends a
     whole one of a scarce allowance, and the weekends after it go short."""
 
@@ -318,9 +318,11 @@ def _split_weekends(first: int, price: int) -> Rule:
         terms: PenaltyTerms = []
         if price <= 0:
             return terms
-        spans = [span for span in weekends(problem) if span[0] >= first and len(span) > 1]
+        every = weekends(problem)
+        spans = [span for span in every if span[0] >= first and len(span) > 1]
         for a, agent in enumerate(problem.agents):
-            if problem.config.contracts[agent.contract].max_weekends is None:
+            limit = problem.config.contracts[agent.contract].max_weekends
+            if limit is None or limit >= len(every):
                 continue
             for span in spans:
                 if not all(problem.options_by_day[a].get(day) for day in span):
