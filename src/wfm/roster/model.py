@@ -42,6 +42,7 @@ class RosterVars:
     explain: bool = False  # guard each agent's hard rules with a literal, to explain infeasibility
     guards: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     _works: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    _weekends: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
     def hard(self, constraint: cp_model.Constraint, rule: str, agent: int) -> None:
         """Register an agent's hard constraint; when explaining, it holds only if its guard does.
@@ -71,6 +72,16 @@ class RosterVars:
                 self.model.add(var == sum(day_vars))
                 self._works[key] = var
         return self._works[key]
+
+    def works_weekend(self, problem: RosterProblem, agent: int, span: list[int]) -> cp_model.IntVar:
+        """A literal that is true when the agent works on any day of the weekend `span` (its
+        days, `rules.sequence.weekends`), made once, then shared."""
+        key = (agent, span[0])
+        if key not in self._weekends:
+            flag = self.model.new_bool_var(f"weekend_{agent}_{span[0]}")
+            self.model.add_max_equality(flag, [self.works(problem, agent, d) for d in span])
+            self._weekends[key] = flag
+        return self._weekends[key]
 
 
 Rule = Callable[[RosterProblem, RosterVars], PenaltyTerms]

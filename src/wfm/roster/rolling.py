@@ -327,12 +327,10 @@ def _split_weekends(first: int, price: int) -> Rule:
             for span in spans:
                 if not all(problem.options_by_day[a].get(day) for day in span):
                     continue
-                days = [v.works(problem, a, day) for day in span]
-                worked = v.model.new_bool_var(f"split_weekend_{a}_{span[0]}")
-                v.model.add_max_equality(worked, days)
-                for day, works in zip(span, days, strict=True):
+                worked = v.works_weekend(problem, a, span)  # shared with `max_weekends`
+                for day in span:
                     idle = v.model.new_bool_var(f"idle_{a}_{day}")
-                    v.model.add(idle >= worked - works)
+                    v.model.add(idle >= worked - v.works(problem, a, day))
                     terms.append((price, idle))
         return terms
 

@@ -80,10 +80,6 @@ def add_max_weekends(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
         limit = problem.config.contracts[agent.contract].max_weekends
         if limit is None or limit >= len(spans):
             continue
-        worked = []
-        for k, span in enumerate(spans):
-            flag = v.model.new_bool_var(f"weekend_{a}_{k}")
-            v.model.add_max_equality(flag, [v.works(problem, a, d) for d in span])
-            worked.append(flag)
+        worked = [v.works_weekend(problem, a, span) for span in spans]
         v.hard(v.model.add(sum(worked) <= limit), "max_weekends", a)
     return []
