@@ -16,7 +16,7 @@ from wfm.roster.construct import agent_by_agent
 from wfm.roster.hint import greedy_roster
 from wfm.roster.incumbent import Incumbent
 from wfm.roster.model import build_model
-from wfm.roster.problem import OBJECTIVE_UNIT
+from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.solve import _solve_shifts
 
 
@@ -324,3 +324,59 @@ def test_an_agent_solved_beside_another_brings_its_shifts_but_no_stale_channel_s
     assert merged.shifts == ({0: o0}, {1: o1})
     assert merged.breaks == {(1, o1): [(0, 60)]}
     assert merged.split == {(beyond, 0, 0): 1}  # the agent's reach is split anew later
+
+
+def _saturday_problem(**rules: object) -> RosterProblem:
+    """One agent over a fortnight who may work one weekend; a head is wanted on Saturday only."""
+    config = tiny_config(
+        planning={"days": 14},
+        channels={"phone": {"kind": "voice", "aht_seconds": 300, "hours": "08:00-20:00"}},
+        contracts={
+            "flex": {
+                "min_hours_per_week": 0,
+                "max_hours_per_week": 40,
+                "max_days_per_week": 7,
+                "max_weekends": 1,
+                **rules,
+            }
+        },
+    )
+    need = {("phone", 5, h): 1 for h in range(8, 12)}
+    return build_roster_problem(
+        config, agents(("a1", ("phone",))), {}, requirements(config, need), horizon_of(config)
+    )
+
+
+def _built_alone(problem: RosterProblem) -> Incumbent:
+    empty = Incumbent(({},), {}, {}, float("inf"))
+    deadline = time.perf_counter() + 30
+    settings = problem.config.solver
+    status, roster, _ = construct._agent_step(problem, empty, 0, settings, deadline, 5.0)
+    assert status == cp_model.OPTIMAL and roster is not None
+    return roster
+
+
+def test_an_agent_of_a_large_model_works_both_days_of_a_weekend_its_allowance_is_spent_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _saturday_problem()
+    # a small model is not priced: Saturday alone is the agent's best
+    assert set(_built_alone(problem).shifts[0]) == {5}
+    # a large one is: the agents after it would find Sunday short, and Saturday alone spends
+    # the whole weekend
+    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 0)
+    assert set(_built_alone(problem).shifts[0]) == {5, 6}
+
+
+def test_an_agent_built_alone_costs_what_its_shifts_cost_without_the_split_weekends_price(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _saturday_problem(max_consecutive_days=1)  # Saturday alone, priced
+    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 0)
+    monkeypatch.setattr(construct, "weekend_day_price", lambda problem: 7)
+    roster = _built_alone(problem)
+    assert set(roster.shifts[0]) == {5}
+    worked = {(0, o) for o in roster.shifts[0].values()}
+    scored = _solve_shifts(build_model(problem), worked, problem.config.solver)
+    assert scored is not None
+    assert roster.objective == pytest.approx(scored.objective_value, abs=1e-6)

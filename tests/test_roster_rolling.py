@@ -20,6 +20,7 @@ from wfm.roster.lns import neighbourhood
 from wfm.roster.model import build_model, default_rules
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.rolling import _capacity_after, day_by_day, prefix
+from wfm.roster.rules import sequence
 from wfm.roster.solve import _solve_shifts
 
 HOURS = 4  # every shift of tiny_config is 4 hours
@@ -330,9 +331,9 @@ def test_a_step_prices_a_weekend_worked_on_one_day_only_where_weekends_are_limit
     problem = build_roster_problem(
         config, agents(("a1", ("phone",))), {}, requirements(config, need), horizon_of(config)
     )
-    price = rolling._weekend_day_price(problem)
+    price = sequence.weekend_day_price(problem)
     # a 4-hour shift's missing head, times the share
-    assert price == int(rolling.SPLIT_WEEKEND_SHARE * 4 * problem.under_weight[5 * 24 + 8, 0])
+    assert price == int(sequence.SPLIT_WEEKEND_SHARE * 4 * problem.under_weight[5 * 24 + 8, 0])
 
     def weekend_days(rules: list) -> set[int]:
         v = build_model(problem, rules)
@@ -345,12 +346,12 @@ def test_a_step_prices_a_weekend_worked_on_one_day_only_where_weekends_are_limit
     plain = default_rules()
     assert weekend_days(plain) == {5}  # Sunday's shift would only be surplus
     # Saturday alone spends a whole weekend of the allowance: Sunday is worth working too
-    assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(0, price))]) == {5, 6}
+    assert weekend_days([*plain, ("split_weekends", sequence.split_weekends(0, price))]) == {5, 6}
     # ... but not on the days a step holds
-    assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(7, price))]) == {5}
+    assert weekend_days([*plain, ("split_weekends", sequence.split_weekends(7, price))]) == {5}
     # ... nor where the agent may work every weekend: the first week, with its share of one
     problem = prefix(problem, 7)
-    assert weekend_days([*plain, ("split_weekends", rolling._split_weekends(0, price))]) == {5}
+    assert weekend_days([*plain, ("split_weekends", sequence.split_weekends(0, price))]) == {5}
 
 
 def test_a_steps_cost_leaves_out_the_price_of_its_split_weekends(
@@ -365,7 +366,7 @@ def test_a_steps_cost_leaves_out_the_price_of_its_split_weekends(
     problem = build_roster_problem(
         config, agents(("a1", ("phone",))), {}, requirements(config, need), horizon_of(config)
     )
-    monkeypatch.setattr(rolling, "_weekend_day_price", lambda part: 7)
+    monkeypatch.setattr(rolling, "weekend_day_price", lambda part: 7)
     empty = Incumbent(({},), {}, {}, 0.0)
     step = rolling._solve_days(problem, empty, 0, {}, 1, 1, 10.0)
     assert step is not None and set(step.shifts[0]) == {5}  # Saturday alone: a split weekend
@@ -394,5 +395,5 @@ def test_a_weekend_day_is_priced_by_the_median_weight_of_its_shift_cover() -> No
         horizon_of(config),
         shift_cover=cover,
     )
-    expected = rolling.SPLIT_WEEKEND_SHARE * 200 * OBJECTIVE_UNIT
-    assert rolling._weekend_day_price(problem) == int(expected)
+    expected = sequence.SPLIT_WEEKEND_SHARE * 200 * OBJECTIVE_UNIT
+    assert sequence.weekend_day_price(problem) == int(expected)

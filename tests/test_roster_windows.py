@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 from ortools.sat.python import cp_model
 
-from rosterkit import evening_problem, without_late_shifts
+from rosterkit import (
+    MONDAY,
+    agents,
+    evening_problem,
+    horizon_of,
+    requirements,
+    tiny_config,
+    without_late_shifts,
+)
+from wfm.domain import ShiftCover
+from wfm.roster import build_roster_problem, solve_roster, windows
 from wfm.roster import solve as solve_module
-from wfm.roster import solve_roster, windows
 from wfm.roster.incumbent import read_incumbent, tightened
 from wfm.roster.model import build_model, objective_floor
-from wfm.roster.problem import OBJECTIVE_UNIT
+from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.windows import sweep_windows, window_starts
 
 
@@ -37,10 +47,10 @@ def test_windows_of_every_agent_improve_a_poor_roster_day_by_day(
 
     costs: list[float] = []
 
-    def record(problem, incumbent, free, first, last):
+    def record(problem, incumbent, free, first, last, **kw):
         seen.append((len(free), first, last))
         costs.append(incumbent.objective)
-        return original(problem, incumbent, free, first, last)
+        return original(problem, incumbent, free, first, last, **kw)
 
     monkeypatch.setattr(windows, "neighbourhood", record)
     messages: list[str] = []
@@ -225,3 +235,72 @@ def test_the_parallel_search_reports_its_last_roster_tightened(
     settings = config.solver.model_copy(update={"deterministic": False, "time_limit_seconds": 20})
     result = solve_roster(problem, settings)
     assert result.status == "FEASIBLE" and result.objective < loose_costs[0]
+
+
+def _late_weekends_problem() -> RosterProblem:
+    """Two agents who may work two of four weekends; heads are wanted on the last two only."""
+    config = tiny_config(
+        planning={"days": 28},
+        objective={"under_coverage": 0, "over_coverage": 0},
+        contracts={
+            "flex": {
+                "min_hours_per_week": 0,
+                "max_hours_per_week": 40,
+                "max_days_per_week": 7,
+                "max_weekends": 2,
+            }
+        },
+    )
+    cover = [
+        ShiftCover(
+            date=MONDAY + dt.timedelta(days=d),
+            shift="early",
+            required=2,
+            under_weight=100,
+            over_weight=1,
+        )
+        for d in (19, 20, 26, 27)
+    ]
+    return build_roster_problem(
+        config,
+        agents(("a1", ("phone",)), ("a2", ("phone",))),
+        {},
+        requirements(config, {}),
+        horizon_of(config),
+        shift_cover=cover,
+    )
+
+
+def test_a_window_of_two_weekends_moves_an_allowance_spent_early_to_where_heads_are_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _late_weekends_problem()
+    v = build_model(problem)
+    # both agents spend their two weekends on the first two, where nobody is wanted
+    trial = v.model.clone()
+    for (_, o), var in v.x.items():
+        option = problem.options[o]
+        early_weekend = option.day in (5, 6, 12, 13) and option.template == "early"
+        trial.add(trial.get_bool_var_from_proto_index(var.index) == int(early_weekend))
+    start = cp_model.CpSolver()
+    assert start.solve(trial) == cp_model.OPTIMAL
+    roster = read_incumbent(problem, v, start)
+    missing = 2 * 100 * OBJECTIVE_UNIT  # two heads a day
+    assert windows.day_shortfall(problem, roster)[[19, 20, 26, 27]].tolist() == [missing] * 4
+    # a week at a time, no window holds two weekends
+    monkeypatch.setattr(windows, "WINDOW_DAYS", 7)
+    monkeypatch.setattr(windows, "WINDOW_STRIDE", 7)
+    monkeypatch.setattr(windows, "WINDOW_SECONDS", 2.0)
+    settings = problem.config.solver.model_copy(update={"deterministic": False, "workers": 2})
+    pairs = windows._pairs(problem, roster)
+    # the shortest weekend with the least short one, two days either side of each
+    assert pairs[0] == frozenset(range(3, 9)) | frozenset(range(24, 28))
+    found = sweep_windows(problem, v, start, settings, time.perf_counter() + 60)
+    assert found.objective_value < start.objective_value
+    worked = read_incumbent(problem, v, found)
+    assert windows.day_shortfall(problem, worked).sum() == 0
+
+    # windows of consecutive days alone cannot
+    monkeypatch.setattr(windows, "_pairs", lambda problem, best: [])
+    alone = sweep_windows(problem, v, start, settings, time.perf_counter() + 60)
+    assert alone is start

@@ -352,17 +352,22 @@ def window_weights(
     weight) plus the penalties of the wish days it denies there, and a floor of a fifth of the
     mean so that every window is still visited.
     """
-    scheduled = np.zeros(problem.required.shape, dtype=int)
-    for (i, _group, c), heads in incumbent.split.items():
-        scheduled[i, c] += heads
-    short = np.clip(problem.required - scheduled, 0, None) * problem.under_weight
-    per_day = short.sum(axis=1).reshape(problem.horizon.days, -1).sum(axis=1).astype(float)
+    per_day = interval_shortfall(problem, incumbent)
     for term in denied or ():
         per_day[term.day] += term.penalty
     starts = max(1, problem.horizon.days - WINDOW_DAYS + 1)
     score = np.array([per_day[d : d + WINDOW_DAYS].sum() for d in range(starts)])
     score += WINDOW_FLOOR * score.mean() + 1e-9
     return np.asarray(score / score.sum())
+
+
+def interval_shortfall(problem: RosterProblem, incumbent: Incumbent) -> np.ndarray:
+    """Per day, the roster's missing heads per interval and channel, priced."""
+    scheduled = np.zeros(problem.required.shape, dtype=int)
+    for (i, _group, c), heads in incumbent.split.items():
+        scheduled[i, c] += heads
+    short = np.clip(problem.required - scheduled, 0, None) * problem.under_weight
+    return np.asarray(short.sum(axis=1).reshape(problem.horizon.days, -1).sum(axis=1), dtype=float)
 
 
 def pick_agents(
@@ -391,15 +396,18 @@ def neighbourhood(
     first: int,
     last: int,
     keep_days: bool = False,
+    days: frozenset[int] | None = None,
 ) -> tuple[RosterProblem, float]:
-    """The problem of the `free` agents on days first..last, everyone else held as they are.
+    """The problem of the `free` agents on days first..last (or on `days`, when given),
+    everyone else held as they are.
 
     With `keep_days`, the free agents keep their days on and off in the window and may change
     only which shift they work on a day they work. Returns the problem with the cost the held
     agents' wishes add to every roster of it.
     """
     index = {a: k for k, a in enumerate(free)}
-    options = {a: _window_options(problem, incumbent, a, first, last, keep_days) for a in free}
+    window = frozenset(range(first, last + 1)) if days is None else days
+    options = {a: _window_options(problem, incumbent, a, window, keep_days) for a in free}
     held = [a for a in range(len(problem.agents)) if a not in index]
     heads = np.zeros((problem.n_intervals, len(problem.groups)), dtype=int)
     shift_heads: Counter[tuple[int, str]] = Counter()
@@ -413,7 +421,7 @@ def neighbourhood(
     for k, a in enumerate(free):
         for o in options[a]:
             option = problem.options[o]
-            if first <= option.day <= last:
+            if option.day in window:
                 touched[option.first_interval : option.first_interval + option.n_intervals] = True
                 continue
             frozen.add((k, o))
@@ -444,7 +452,7 @@ def neighbourhood(
     for a in free:
         for day in range(problem.horizon.days):
             worked = incumbent.shifts[a].get(day)
-            if not first <= day <= last:
+            if day not in window:
                 locks.append((index[a], day, () if worked is None else (worked,)))
             elif keep_days and worked is not None:
                 # every option of a worked day in the window is kept (`_window_options`)
@@ -476,7 +484,11 @@ def neighbourhood(
 
 
 def _window_options(
-    problem: RosterProblem, incumbent: Incumbent, agent: int, first: int, last: int, keep_days: bool
+    problem: RosterProblem,
+    incumbent: Incumbent,
+    agent: int,
+    window: frozenset[int],
+    keep_days: bool,
 ) -> tuple[int, ...]:
     """An agent's options in a neighbourhood: its shift outside the window (pinned there), and
     in it every option, or with `keep_days` every option on the days it works."""
@@ -484,7 +496,7 @@ def _window_options(
 
     def kept(o: int) -> bool:
         day = problem.options[o].day
-        if first <= day <= last:
+        if day in window:
             return not keep_days or day in worked
         return worked.get(day) == o
 

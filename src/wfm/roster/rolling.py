@@ -10,8 +10,8 @@ horizon are prorated there: working weekends and shifts per template to their sh
 and each agent's paid hours to the share of its available days, give or take PACE_SLACK_SHIFTS
 of its longest shifts times the share still to come, and never below what the days after them
 could not make up (`_capacity_after`). The last step has the horizon's own limits. A step but
-the last also prices a weekend an agent works on one day only (`_split_weekends`): it spends a
-whole weekend of a limited allowance.
+the last also prices a weekend an agent works on one day only (`wfm.roster.rules.sequence.
+split_weekends`): it spends a whole weekend of a limited allowance.
 
 Every hard rule is an agent's own, so a step with no roster has an agent who cannot keep pace
 with the shifts it has: each agent is then solved alone on the step's days, those with no
@@ -26,7 +26,6 @@ import math
 import os
 import time
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from wfm.config import Contract, SolverConfig
@@ -34,9 +33,15 @@ from wfm.domain import Horizon
 from wfm.roster.construct import RETRY_BRANCHING, _retried
 from wfm.roster.incumbent import Incumbent, chosen_shifts
 from wfm.roster.lns import Progress, merge, neighbourhood, solve_step
-from wfm.roster.model import PenaltyTerms, RosterVars, Rule, build_model, default_rules
+from wfm.roster.model import build_model, default_rules
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
-from wfm.roster.rules.sequence import weekends
+from wfm.roster.rules.sequence import (
+    SPLIT_WEEKENDS,
+    split_shadow,
+    split_weekends,
+    weekend_day_price,
+    weekends,
+)
 
 # A step keeps STRIDE_DAYS of the STRIDE_DAYS + LOOKAHEAD_DAYS it solves: a run of working days
 # or days off it keeps is one its look ahead could finish, so the next step can too. (Whole
@@ -55,14 +60,6 @@ PRESOLVE_PASSES = 1
 # 100 agents over 182 days, 200 s: with one shift, the cost of the first 70 days was 4,636;
 # with three, 3,246.
 PACE_SLACK_SHIFTS = 3
-# A step but the last prices each day off in a weekend an agent works, where the agent may not
-# work every weekend, at SPLIT_WEEKEND_SHARE times a head missing for a weekend shift (`_split_
-# weekends`): such a weekend spends a whole one of the allowance for half its heads, and the
-# last weeks go short. Public benchmark, Instance23 (its weekends need 92% of what the agents
-# may work), 600 s: an earlier roster, unpriced, had 827 split weekends, and weekend shortfall
-# made 77,200 of its 81,220; priced at 1.0, 384 and 28,500 of 35,854; at 1.5, 290-313 and
-# 25,200-28,900 of 32,502-36,772 (three runs); at 2.5, 312 and 29,400 of 37,337.
-SPLIT_WEEKEND_SHARE = 1.5
 AGENT_CHECK_UNITS = 0.2  # deterministic units for an agent alone, when a step found none
 
 
@@ -269,7 +266,7 @@ def _solve_days(
     sub, held_cost = neighbourhood(part, roster, agents, first, part.horizon.days - 1)
     rules = default_rules()
     if not last:
-        rules.append(("split_weekends", _split_weekends(first, _weekend_day_price(part))))
+        rules.append((SPLIT_WEEKENDS, split_weekends(first, weekend_day_price(part))))
     sv = build_model(sub, rules)
     reach = {a: max(mine) for a, mine in hint.items() if mine}
     for (a, o), var in sv.x.items():
@@ -284,57 +281,8 @@ def _solve_days(
     status = solver.solve(sv.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    shadow = sum(coef * solver.value(expr) for coef, expr in sv.penalties.get("split_weekends", []))
-    return merge(part, roster, sub, sv, solver, agents, solver.objective_value - shadow + held_cost)
-
-
-def _weekend_day_price(part: RosterProblem) -> int:
-    """What a head missing for a shift on a weekend day typically costs (objective units): the
-    median under weight of the weekend's shift cover, else of its intervals times the median
-    shift's length in intervals."""
-    days = {day for span in weekends(part) for day in span}
-    weights = [w for day, _, need, w, _ in part.shift_cover if day in days and need and w]
-    if weights:
-        return int(SPLIT_WEEKEND_SHARE * np.median(weights))
-    per_day = part.horizon.intervals_per_day
-    mask = np.zeros(part.n_intervals, dtype=bool)
-    for day in days:
-        mask[day * per_day : (day + 1) * per_day] = True
-    interval = part.under_weight[mask]
-    interval = interval[interval > 0]
-    if not interval.size or not part.options:
-        return 0
-    length = np.median([option.n_intervals for option in part.options])
-    return int(SPLIT_WEEKEND_SHARE * np.median(interval) * length)
-
-
-def _split_weekends(first: int, price: int) -> Rule:
-    """A rule for a step of the roster rolled forward: each day off in a weekend an agent
-    works from day `first` on costs `price`, where the agent may not work every weekend.
-    The step's own objective does not see that a weekend worked on one day only spends a
-    whole one of a scarce allowance, and the weekends after it go short."""
-
-    def add(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
-        terms: PenaltyTerms = []
-        if price <= 0:
-            return terms
-        every = weekends(problem)
-        spans = [span for span in every if span[0] >= first and len(span) > 1]
-        for a, agent in enumerate(problem.agents):
-            limit = problem.config.contracts[agent.contract].max_weekends
-            if limit is None or limit >= len(every):
-                continue
-            for span in spans:
-                if not all(problem.options_by_day[a].get(day) for day in span):
-                    continue
-                worked = v.works_weekend(problem, a, span)  # shared with `max_weekends`
-                for day in span:
-                    idle = v.model.new_bool_var(f"idle_{a}_{day}")
-                    v.model.add(idle >= worked - v.works(problem, a, day))
-                    terms.append((price, idle))
-        return terms
-
-    return add
+    cost = solver.objective_value - split_shadow(sv, solver) + held_cost
+    return merge(part, roster, sub, sv, solver, agents, cost)
 
 
 def _catch_up(

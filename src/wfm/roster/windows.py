@@ -19,25 +19,36 @@ then 1,200 more in 90 s, the whole portfolio nothing in 45 s); 32,662 with windo
 the time left and no LP relaxation (`PARALLEL_LP_MAX_CHOICES`); 30,945 with the windows up to
 the end and the first roster built two agents at a time (`wfm.roster.solve.WHOLE_MODEL_LOADS`,
 `wfm.roster.construct.PAIR`).
+
+An agent may take a weekend in a window only by giving up another in it: where its weekends
+are limited and it spends them all, consecutive days cannot move its allowance from a weekend
+with heads to spare to one short of them months later. So each sweep ends with windows of two
+weekends (`_pairs`), PAIR_MARGIN days either side of each: the weekend shortest of heads with
+the least short one, the next shortest with the next, while the one is shorter than the other.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
 from wfm.roster.incumbent import Incumbent, read_incumbent, tightened
-from wfm.roster.lns import Progress, merge, neighbourhood, settle
+from wfm.roster.lns import Progress, interval_shortfall, merge, neighbourhood, settle
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
+from wfm.roster.rules.sequence import weekends
 
 WINDOW_DAYS = 14
 WINDOW_STRIDE = 7
 WINDOW_SECONDS = 8.0  # a window's wall-clock limit
 WINDOW_MIN_CHOICES = 100_000  # the whole model's shift choices from which windows pay
+PAIR_MARGIN = 2  # days either side of a weekend in a window of two weekends (`_pairs`)
 TIGHT_DETERMINISTIC_TIME = 0.5  # pricing a window's answer with its shifts fixed
 TIGHT_SECONDS = 4.0
 
@@ -75,12 +86,13 @@ def sweep_windows(
     swept_from = float("inf")
     while not out_of_time and best.objective < swept_from - 1e-6:  # a sweep improved it
         swept_from = best.objective
-        for first in window_starts(problem.horizon.days):
+        # (the pairs of weekends are drawn from the roster as the windows before leave it)
+        for window in _sweep(problem, lambda: best):  # noqa: B023
             if deadline - time.perf_counter() < 1:
                 out_of_time = True
                 break
-            last = min(problem.horizon.days, first + WINDOW_DAYS) - 1
-            sub, held_cost = neighbourhood(problem, best, agents, first, last)
+            first, last = min(window), max(window)
+            sub, held_cost = neighbourhood(problem, best, agents, first, last, days=window)
             sv = build_model(sub)
             _hint(sub, sv, best, agents)
             # (an answer kept may take TIGHT_SECONDS more to price)
@@ -107,11 +119,86 @@ def sweep_windows(
                     value = solver.objective_value + held_cost
                 best = merge(problem, best, sub, sv, solver, agents, value)
                 if progress:
+                    where = _days_label(window)
                     progress(
-                        f"roster: days {first + 1}-{last + 1}, every agent, improve the cost "
-                        f"to {value / OBJECTIVE_UNIT:,.0f}"
+                        f"roster: {where}, every agent, improve the cost to "
+                        f"{value / OBJECTIVE_UNIT:,.0f}"
                     )
     return _settled(problem, v, start, best, first_value, settings, solved, progress)
+
+
+def _sweep(problem: RosterProblem, current: Callable[[], Incumbent]) -> Iterator[frozenset[int]]:
+    """The days of each window of a sweep: WINDOW_DAYS at a time over the horizon, then the
+    pairs of weekends of the roster `current()` has by then (`_pairs`)."""
+    days = problem.horizon.days
+    for first in window_starts(days):
+        yield frozenset(range(first, min(days, first + WINDOW_DAYS)))
+    yield from _pairs(problem, current())
+
+
+def _pairs(problem: RosterProblem, best: Incumbent) -> list[frozenset[int]]:
+    """Pairs of weekends, each with PAIR_MARGIN days either side, one short of heads and one
+    short the least: their windows together let an agent give up one weekend for the other,
+    where its allowance of weekends is spent. (Windows of consecutive days cannot: an agent
+    may take a weekend in one only by giving up another in it.)"""
+    every = weekends(problem)
+    limited = any(
+        (limit := problem.config.contracts[agent.contract].max_weekends) is not None
+        and limit < len(every)
+        for agent in problem.agents
+    )
+    if not limited or len(every) < 2:
+        return []
+    short = day_shortfall(problem, best)
+    cost = [float(short[span].sum()) for span in every]
+    order = sorted(range(len(every)), key=lambda w: cost[w])
+    days = problem.horizon.days
+
+    def block(w: int) -> frozenset[int]:
+        span = every[w]
+        return frozenset(
+            range(max(0, span[0] - PAIR_MARGIN), min(days, span[-1] + PAIR_MARGIN + 1))
+        )
+
+    pairs = []
+    used: set[int] = set()
+    for w in reversed(order):  # the shortest first
+        if cost[w] <= 0 or w in used:
+            break
+        donor = next(
+            (d for d in order if d not in used and d != w and not block(d) & block(w)), None
+        )
+        if donor is None or cost[donor] >= cost[w]:
+            break
+        used.update((w, donor))
+        pairs.append(block(w) | block(donor))
+    return pairs
+
+
+def day_shortfall(problem: RosterProblem, roster: Incumbent) -> np.ndarray:
+    """Per day, the priced heads the roster is short of: per interval and channel
+    (`interval_shortfall`), and per day and shift."""
+    per_day = interval_shortfall(problem, roster)
+    if problem.shift_cover:
+        on = Counter(
+            (problem.options[o].day, problem.options[o].template)
+            for mine in roster.shifts
+            for o in mine.values()
+        )
+        for day, template, need, weight, _ in problem.shift_cover:
+            per_day[day] += max(0, need - on[day, template]) * weight
+    return per_day
+
+
+def _days_label(window: frozenset[int]) -> str:
+    """`days 3-16`, or `days 3-9 and 45-51` for a window of two runs of days."""
+    runs: list[list[int]] = []
+    for day in sorted(window):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return "days " + " and ".join(f"{run[0] + 1}-{run[-1] + 1}" for run in runs)
 
 
 def _hint(sub: RosterProblem, sv: RosterVars, best: Incumbent, free: list[int]) -> None:
