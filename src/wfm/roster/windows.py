@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -44,7 +44,7 @@ from wfm.roster.incumbent import Incumbent, read_incumbent, tightened
 from wfm.roster.lns import Progress, interval_shortfall, merge, neighbourhood, settle
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
-from wfm.roster.rules.sequence import weekends
+from wfm.roster.rules.sequence import weekend_limit, weekends
 
 WINDOW_DAYS = 14
 WINDOW_STRIDE = 7
@@ -88,8 +88,7 @@ def sweep_windows(
     swept_from = float("inf")
     while not out_of_time and best.objective < swept_from - 1e-6:  # a sweep improved it
         swept_from = best.objective
-        # (the pairs of weekends are drawn from the roster as the sweep before left it)
-        for window in _sweep(problem, lambda: best):  # noqa: B023
+        for window in _sweep(problem, best):
             if deadline - time.perf_counter() < 1:
                 out_of_time = True
                 break
@@ -129,10 +128,10 @@ def sweep_windows(
     return _settled(problem, v, start, best, first_value, settings, solved, progress)
 
 
-def _sweep(problem: RosterProblem, current: Callable[[], Incumbent]) -> Iterator[frozenset[int]]:
-    """The days of each window of a sweep: the pairs of weekends of the roster `current()`
-    has at the sweep's start (`_pairs`), then WINDOW_DAYS at a time over the horizon."""
-    yield from _pairs(problem, current())
+def _sweep(problem: RosterProblem, start: Incumbent) -> Iterator[frozenset[int]]:
+    """The days of each window of a sweep: the pairs of weekends of the roster at the sweep's
+    `start` (`_pairs`), then WINDOW_DAYS at a time over the horizon."""
+    yield from _pairs(problem, start)
     days = problem.horizon.days
     for first in window_starts(days):
         yield frozenset(range(first, min(days, first + WINDOW_DAYS)))
@@ -145,9 +144,7 @@ def _pairs(problem: RosterProblem, best: Incumbent) -> list[frozenset[int]]:
     may take a weekend in one only by giving up another in it.)"""
     every = weekends(problem)
     limited = any(
-        (limit := problem.config.contracts[agent.contract].max_weekends) is not None
-        and limit < len(every)
-        for agent in problem.agents
+        weekend_limit(problem, a, len(every)) is not None for a in range(len(problem.agents))
     )
     if not limited or len(every) < 2:
         return []

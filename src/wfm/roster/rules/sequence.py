@@ -90,12 +90,19 @@ def weekends(problem: RosterProblem) -> list[list[int]]:
     return found
 
 
+def weekend_limit(problem: RosterProblem, agent: int, count: int) -> int | None:
+    """The agent's max_weekends where it is below the horizon's `count` weekends; else None
+    (the agent may work every weekend)."""
+    limit = problem.config.contracts[problem.agents[agent].contract].max_weekends
+    return None if limit is None or limit >= count else limit
+
+
 def add_max_weekends(problem: RosterProblem, v: RosterVars) -> PenaltyTerms:
     """A weekend counts as worked if either of its days is; at most max_weekends of them."""
     spans = weekends(problem)
-    for a, agent in enumerate(problem.agents):
-        limit = problem.config.contracts[agent.contract].max_weekends
-        if limit is None or limit >= len(spans):
+    for a in range(len(problem.agents)):
+        limit = weekend_limit(problem, a, len(spans))
+        if limit is None:
             continue
         worked = [v.works_weekend(problem, a, span) for span in spans]
         v.hard(v.model.add(sum(worked) <= limit), "max_weekends", a)
@@ -135,9 +142,8 @@ def split_weekends(first: int, price: int) -> Rule:
             return terms
         every = weekends(problem)
         spans = [span for span in every if span[0] >= first and len(span) > 1]
-        for a, agent in enumerate(problem.agents):
-            limit = problem.config.contracts[agent.contract].max_weekends
-            if limit is None or limit >= len(every):
+        for a in range(len(problem.agents)):
+            if weekend_limit(problem, a, len(every)) is None:
                 continue
             for span in spans:
                 if not all(problem.options_by_day[a].get(day) for day in span):
