@@ -608,3 +608,46 @@ def test_two_lanes_merge_exactly_and_repeat(monkeypatch: pytest.MonkeyPatch) -> 
     assert runs[0].objective_value / OBJECTIVE_UNIT == pytest.approx(reported[0][-1])
     assert reported[0] == reported[1]
     assert list(runs[0].response_proto.solution) == list(runs[1].response_proto.solution)
+
+
+def test_a_neighbourhood_leaves_out_rules_over_pinned_days_only() -> None:
+    """Runs of days and next-day shifts bind here (every day needs more heads than agents who
+    may work it). A neighbourhood of every agent over two days leaves out the constraints over
+    days that are all pinned, and finds the same optimum as with every constraint in."""
+    days = 8
+    config = tiny_config(
+        planning={"days": days},
+        contracts={
+            "flex": {
+                "min_hours_per_week": 0,
+                "max_hours_per_week": 40,
+                "max_days_per_week": 7,
+                "max_consecutive_days": 3,
+                "min_consecutive_days": 2,
+                "min_consecutive_days_off": 2,
+            }
+        },
+        rules={"forbidden_sequences": [{"first": "late", "then": "early"}]},
+    )
+    need = {("phone", d, h): 3 for d in range(days) for h in range(8, 20)}
+    team = agents(*((f"a{i}", ("phone",)) for i in range(4)))
+    problem = build_roster_problem(config, team, {}, requirements(config, need), horizon_of(config))
+    v = build_model(problem)
+    start = cp_model.CpSolver()
+    start.parameters.num_workers = 1
+    start.parameters.max_deterministic_time = 0.5
+    assert start.solve(v.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    incumbent = read_incumbent(problem, v, start)
+    for first in (0, 3, days - 2):
+        sub, _ = neighbourhood(problem, incumbent, list(range(4)), first, first + 1)
+        assert sub.held is not None and sub.held.window == frozenset({first, first + 1})
+        every = dataclasses.replace(sub, held=dataclasses.replace(sub.held, window=None))
+        trimmed, full = build_model(sub), build_model(every)
+        assert len(trimmed.model.proto.constraints) < len(full.model.proto.constraints)
+        values = []
+        for model in (trimmed, full):
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            assert solver.solve(model.model) == cp_model.OPTIMAL
+            values.append(solver.objective_value)
+        assert values[0] == pytest.approx(values[1])

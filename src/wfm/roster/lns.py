@@ -478,6 +478,7 @@ def neighbourhood(
             undesirable={c: _extremes(list(per.values())) for c, per in loads.items()},
             split=split,
             frozen=frozenset(frozen),
+            window=window,
         ),
     )
     return sub, held_cost

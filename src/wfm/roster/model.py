@@ -9,6 +9,7 @@ while staying exact: any aggregate solution can be disaggregated.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,6 +44,20 @@ class RosterVars:
     guards: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     _works: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     _weekends: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    _window: tuple[int, ...] | None = None  # sorted `HeldRoster.window`, once asked for
+
+    def pinned_span(self, problem: RosterProblem, first: int, last: int) -> bool:
+        """Whether every agent of the model is pinned on each of days first..last: a neighbourhood
+        (`wfm.roster.lns.neighbourhood`) pins its free agents outside its window of days to a
+        roster that holds every rule, so a rule's constraint over those days alone would hold
+        already and is left out. (Public benchmark, Instance23, a window of two weekends: the
+        constraints over runs of days and next-day shifts took 1.1 s of 1.7 s to build.)"""
+        if problem.held is None or problem.held.window is None:
+            return False
+        if self._window is None:
+            self._window = tuple(sorted(problem.held.window))
+        at = bisect_left(self._window, first)
+        return at == len(self._window) or self._window[at] > last
 
     def hard(self, constraint: cp_model.Constraint, rule: str, agent: int) -> None:
         """Register an agent's hard constraint; when explaining, it holds only if its guard does.

@@ -103,6 +103,10 @@ class HeldRoster:
     # (agent, option) pairs of the model pinned to their held shift: they count for the agent's
     # own rules, but their heads are already in `heads`
     frozen: frozenset[tuple[int, int]] = frozenset()
+    # The days the modelled agents may change, when not all: on every other day each of them is
+    # pinned to its held shift or day off, and a rule over such days only holds already
+    # (`RosterVars.pinned_span`).
+    window: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ def _forbid_next_day(
         by_day = problem.options_by_day[a]
         for o in problem.agent_options[a]:
             option = problem.options[o]
+            if v.pinned_span(problem, option.day, option.day + 1):
+                continue
             clashes = [
                 later
                 for later in by_day.get(option.day + 1, ())

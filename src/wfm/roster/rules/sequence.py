@@ -31,6 +31,8 @@ def add_max_consecutive_days(problem: RosterProblem, v: RosterVars) -> PenaltyTe
         if limit is None or limit >= days:
             continue
         for start in range(days - limit):
+            if v.pinned_span(problem, start, start + limit):
+                continue
             window = sum(v.works(problem, a, d) for d in range(start, start + limit + 1))
             v.hard(v.model.add(window <= limit), "max_consecutive_days", a)
     return []
@@ -50,6 +52,8 @@ def _forbid_short_runs(
     for length in range(1, minimum):
         for before in range(0, days - length - 1):
             after = before + length + 1
+            if v.pinned_span(problem, before, after):
+                continue
             run = [v.works(problem, agent, d) for d in range(before + 1, after)]
             edge = [v.works(problem, agent, before), v.works(problem, agent, after)]
             if working:
