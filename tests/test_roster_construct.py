@@ -366,6 +366,10 @@ def test_an_agent_of_a_large_model_works_both_days_of_a_weekend_its_allowance_is
     # the whole weekend
     monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 0)
     assert set(_built_alone(problem).shifts[0]) == {5, 6}
+    # and so is a long horizon, however few its choices
+    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 10**9)
+    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_DAYS", problem.horizon.days)
+    assert set(_built_alone(problem).shifts[0]) == {5, 6}
 
 
 def test_an_agent_built_alone_costs_what_its_shifts_cost_without_the_split_weekends_price(

@@ -79,14 +79,17 @@ def test_windows_with_no_time_keep_the_first_roster() -> None:
 
 
 @pytest.mark.parametrize(
-    "deterministic, large, swept", [(False, True, 1), (False, False, 0), (True, True, 0)]
+    "deterministic, large, swept",
+    [(False, "choices", 1), (False, "days", 1), (False, None, 0), (True, "choices", 0)],
 )
-def test_only_the_parallel_search_of_a_large_model_starts_with_windows(
-    monkeypatch: pytest.MonkeyPatch, deterministic: bool, large: bool, swept: int
+def test_only_the_parallel_search_of_a_large_model_or_long_horizon_starts_with_windows(
+    monkeypatch: pytest.MonkeyPatch, deterministic: bool, large: str | None, swept: int
 ) -> None:
     config, problem = evening_problem()
-    if large:
+    if large == "choices":
         monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    elif large == "days":  # the evening problem's 4 days as a long horizon
+        monkeypatch.setattr(solve_module, "WINDOW_MIN_DAYS", 4)
     calls: list[float] = []
     original = solve_module.sweep_windows
 

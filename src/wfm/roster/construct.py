@@ -40,7 +40,7 @@ from wfm.roster.rules.sequence import (
     split_weekends,
     weekend_day_price,
 )
-from wfm.roster.windows import WINDOW_MIN_CHOICES
+from wfm.roster.windows import WINDOW_MIN_CHOICES, WINDOW_MIN_DAYS
 
 if TYPE_CHECKING:
     from wfm.roster.lns import SearchBranching
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 # unpriced roster: Instance11 (60 s, 2 shared cores) gave 3,961 and 4,077 priced, 3,781
 # unpriced.
 SPLIT_PRICE_MIN_CHOICES = WINDOW_MIN_CHOICES
+SPLIT_PRICE_MIN_DAYS = WINDOW_MIN_DAYS  # ... or a horizon of so many days (Instance19, 84 days)
 # The least deterministic units for one agent's model, and how many times the build goes
 # over the agents at most (the later times solve each agent again, against all the others).
 # A later pass runs only when the first took LATER_PASS_UNITS deterministic units per second
@@ -260,11 +261,12 @@ def _agent_step(
 ) -> tuple[cp_model.CpSolverStatus, Incumbent | None, float]:
     """The roster with the agent's best shifts over the whole horizon, everyone else held (None
     when CP-SAT finds none in `budget` units; with `hurry`, its first roster), its solve status
-    and the units it took. On a large model, a weekend the agent works on one day only is
-    priced (`split_weekends`): the agents after it find the other day short."""
+    and the units it took. On a large model or a long horizon, a weekend the agent works on one
+    day only is priced (`split_weekends`): the agents after it find the other day short."""
     sub, held_cost = neighbourhood(problem, roster, [agent], 0, problem.horizon.days - 1)
     rules = default_rules()
-    if sum(map(len, problem.agent_options)) >= SPLIT_PRICE_MIN_CHOICES:
+    choices = sum(map(len, problem.agent_options))
+    if choices >= SPLIT_PRICE_MIN_CHOICES or problem.horizon.days >= SPLIT_PRICE_MIN_DAYS:
         rules.append((SPLIT_WEEKENDS, split_weekends(0, weekend_day_price(problem))))
     sv = build_model(sub, rules)
     status, solver = solve_step(sv, settings.seed + agent, budget, deadline, branching, hurry)

@@ -30,7 +30,7 @@ from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model, objective_floor
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
 from wfm.roster.rolling import day_by_day
-from wfm.roster.windows import WINDOW_MIN_CHOICES, sweep_windows
+from wfm.roster.windows import WINDOW_MIN_CHOICES, WINDOW_MIN_DAYS, sweep_windows
 from wfm.timeutil import format_clock
 
 Progress = Callable[[str], None]
@@ -147,9 +147,9 @@ def solve_roster(
     or an LP bound (no first roster in time, or the LP ran out of time), the whole model is
     searched first and neighbourhoods follow. The parallel mode hands the first roster to
     CP-SAT as a hint: its neighbourhood searches alone improve it first, in rounds while they
-    gain, then the whole portfolio (see IMPROVE_SHARE); on a large model, windows of every
-    agent over a few days improve it instead, up to the end (`wfm.roster.windows`), and the
-    phases follow only when the windows end early.
+    gain, then the whole portfolio (see IMPROVE_SHARE); on a large model or a long horizon,
+    windows of every agent over a few days improve it instead, up to the end
+    (`wfm.roster.windows`), and the phases follow only when the windows end early.
     """
     started = time.perf_counter()
     limit = settings.time_limit_seconds
@@ -229,7 +229,9 @@ def solve_roster(
             if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 bound = proof.best_objective_bound
     else:
-        windows = not settings.deterministic and len(v.x) >= WINDOW_MIN_CHOICES
+        windows = not settings.deterministic and (
+            len(v.x) >= WINDOW_MIN_CHOICES or problem.horizon.days >= WINDOW_MIN_DAYS
+        )
         if start is not None and windows:
             # a long horizon: windows of every agent first (`wfm.roster.windows`), up to the
             # end, less the time to settle their roster in the whole model
