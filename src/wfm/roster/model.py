@@ -50,8 +50,8 @@ class RosterVars:
         """Whether every agent of the model is pinned on each of days first..last: a neighbourhood
         (`wfm.roster.lns.neighbourhood`) pins its free agents outside its window of days to a
         roster that holds every rule, so a rule's constraint over those days alone would hold
-        already and is left out. (Public benchmark, Instance23, a window of two weekends: the
-        constraints over runs of days and next-day shifts took 1.1 s of 1.7 s to build.)"""
+        already and is left out. (Public benchmark, Instance23: a window of two weekends built
+        in 1.49 s instead of 1.69 s.)"""
         if problem.held is None or problem.held.window is None:
             return False
         if self._window is None:

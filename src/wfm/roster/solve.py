@@ -124,7 +124,7 @@ CONSTRUCT_SHARE = 0.85
 # the limit, 20 s a step, it was rolled forward at 54,119.
 # Instance21 (26 units; built in 108 s at 58,982) was rolled forward only by 352+ s: its tight
 # agents (115 shifts in 164 days, every other weekend) fell behind the pace at every step.
-# Since windows of two weekends follow (`wfm.roster.windows`), each worth 300-900 on Instance23,
+# Since windows of two weekends follow (`wfm.roster.windows`), each worth 15-740 on Instance23,
 # the build has 0.6 of the limit: 29,640 and 30,784 (built at 370 s, 17-19 windows), against
 # 37,148 with 0.9 on the same day (built at 551 s, one window) and 33,195 with 0.4 (built at
 # 250 s at 50,929: its steps were starved).
