@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from rosterkit import MONDAY, agents, horizon_of, inner_runs, prefs, requirements, tiny_config
 from wfm.domain import LockedShift
-from wfm.roster import build_roster_problem, construct, solve_roster
+from wfm.roster import build_roster_problem, construct, solve_roster, windows
 from wfm.roster.construct import agent_by_agent
 from wfm.roster.hint import greedy_roster
 from wfm.roster.incumbent import Incumbent
@@ -364,11 +364,11 @@ def test_an_agent_of_a_large_model_works_both_days_of_a_weekend_its_allowance_is
     assert set(_built_alone(problem).shifts[0]) == {5}
     # a large one is: the agents after it would find Sunday short, and Saturday alone spends
     # the whole weekend
-    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 0)
+    monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 0)
     assert set(_built_alone(problem).shifts[0]) == {5, 6}
     # and so is a long horizon, however few its choices
-    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 10**9)
-    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_DAYS", problem.horizon.days)
+    monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 10**9)
+    monkeypatch.setattr(windows, "WINDOW_MIN_DAYS", problem.horizon.days)
     assert set(_built_alone(problem).shifts[0]) == {5, 6}
 
 
@@ -376,7 +376,7 @@ def test_an_agent_built_alone_costs_what_its_shifts_cost_without_the_split_weeke
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     problem = _saturday_problem(max_consecutive_days=1)  # Saturday alone, priced
-    monkeypatch.setattr(construct, "SPLIT_PRICE_MIN_CHOICES", 0)
+    monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 0)
     monkeypatch.setattr(construct, "weekend_day_price", lambda problem: 7)
     roster = _built_alone(problem)
     assert set(roster.shifts[0]) == {5}

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from rosterkit import MONDAY, agents, horizon_of, prefs, requirements, tiny_config
 from wfm.config import Contract
 from wfm.domain import ShiftCover
-from wfm.roster import build_roster_problem, construct, rolling, solve_roster
+from wfm.roster import build_roster_problem, construct, rolling, solve_roster, windows
 from wfm.roster import solve as solve_module
 from wfm.roster.incumbent import Incumbent
 from wfm.roster.lns import neighbourhood
@@ -276,7 +276,8 @@ def test_the_parallel_search_of_a_large_model_rolls_its_first_roster_forward(
     """Where the greedy breaks a rule over runs of days: rolled forward in the parallel mode,
     built agent by agent when that finds none (or in the deterministic mode)."""
     problem = _late_demand_problem()
-    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)  # rolled forward ...
+    monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 1)  # ... and windows after it
     monkeypatch.setattr(solve_module, "ROLLING_FROM_UNITS", 0.0)
     monkeypatch.setattr(rolling, "STRIDE_DAYS", 7)
     calls: list[str] = []
@@ -309,7 +310,8 @@ def test_a_short_agent_by_agent_build_is_not_rolled_forward(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     problem = _late_demand_problem()
-    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)  # rolled forward ...
+    monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 1)  # ... and windows after it
     calls: list[str] = []
     monkeypatch.setattr(solve_module, "day_by_day", lambda *args: calls.append("rolled"))
     settings = problem.config.solver.model_copy(

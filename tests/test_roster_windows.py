@@ -87,9 +87,9 @@ def test_only_the_parallel_search_of_a_large_model_or_long_horizon_starts_with_w
 ) -> None:
     config, problem = evening_problem()
     if large == "choices":
-        monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+        monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 1)
     elif large == "days":  # the evening problem's 4 days as a long horizon
-        monkeypatch.setattr(solve_module, "WINDOW_MIN_DAYS", 4)
+        monkeypatch.setattr(windows, "WINDOW_MIN_DAYS", 4)
     calls: list[float] = []
     original = solve_module.sweep_windows
 
@@ -114,7 +114,7 @@ def test_the_whole_model_is_searched_after_the_windows_only_when_they_end_early(
     """Windows that still improve run to their deadline; the roster they reach is kept, with
     the bound that needs no search. Windows that end early leave the whole model its phases."""
     config, problem = evening_problem()
-    monkeypatch.setattr(solve_module, "WINDOW_MIN_CHOICES", 1)
+    monkeypatch.setattr(windows, "WINDOW_MIN_CHOICES", 1)
     monkeypatch.setattr(solve_module, "PARALLEL_LP_MAX_CHOICES", 1)
     original = solve_module.sweep_windows
 

@@ -40,19 +40,17 @@ from wfm.roster.rules.sequence import (
     split_weekends,
     weekend_day_price,
 )
-from wfm.roster.windows import WINDOW_MIN_CHOICES, WINDOW_MIN_DAYS
+from wfm.roster.windows import windows_follow
 
 if TYPE_CHECKING:
     from wfm.roster.lns import SearchBranching
 
-# On a model of so many shift choices or more (the whole horizon's: a long one, where windows
-# follow the build, `wfm.roster.windows`), an agent's days off in a weekend it works are priced
-# (`split_weekends`). Public benchmark, 600 s: Instance21 (131,200 choices) went from 32,079 to
-# 28,201. On small models the neighbourhood searches after the build do better from the
-# unpriced roster: Instance11 (60 s, 2 shared cores) gave 3,961 and 4,077 priced, 3,781
-# unpriced.
-SPLIT_PRICE_MIN_CHOICES = WINDOW_MIN_CHOICES
-SPLIT_PRICE_MIN_DAYS = WINDOW_MIN_DAYS  # ... or a horizon of so many days (Instance19, 84 days)
+# Where windows follow the build (`wfm.roster.windows.windows_follow`: a large model or a long
+# horizon), an agent's days off in a weekend it works are priced (`split_weekends`). Public
+# benchmark: Instance21 (131,200 choices, 600 s) went from 32,079 to 28,201; Instance19 (84
+# days, 300 s) is measured with windows and price together. On small models the neighbourhood
+# searches after the build do better from the unpriced roster: Instance11 (60 s, 2 shared
+# cores) gave 3,961 and 4,077 priced, 3,781 unpriced.
 # The least deterministic units for one agent's model, and how many times the build goes
 # over the agents at most (the later times solve each agent again, against all the others).
 # A later pass runs only when the first took LATER_PASS_UNITS deterministic units per second
@@ -265,8 +263,7 @@ def _agent_step(
     day only is priced (`split_weekends`): the agents after it find the other day short."""
     sub, held_cost = neighbourhood(problem, roster, [agent], 0, problem.horizon.days - 1)
     rules = default_rules()
-    choices = sum(map(len, problem.agent_options))
-    if choices >= SPLIT_PRICE_MIN_CHOICES or problem.horizon.days >= SPLIT_PRICE_MIN_DAYS:
+    if windows_follow(problem, sum(map(len, problem.agent_options))):
         rules.append((SPLIT_WEEKENDS, split_weekends(0, weekend_day_price(problem))))
     sv = build_model(sub, rules)
     status, solver = solve_step(sv, settings.seed + agent, budget, deadline, branching, hurry)

@@ -30,7 +30,7 @@ from wfm.roster.lpbound import Relaxation, lp_relaxation
 from wfm.roster.model import RosterVars, build_model, objective_floor
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem, WishTerm
 from wfm.roster.rolling import day_by_day
-from wfm.roster.windows import WINDOW_MIN_CHOICES, WINDOW_MIN_DAYS, sweep_windows
+from wfm.roster.windows import WINDOW_MIN_CHOICES, sweep_windows, windows_follow
 from wfm.timeutil import format_clock
 
 Progress = Callable[[str], None]
@@ -229,9 +229,7 @@ def solve_roster(
             if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 bound = proof.best_objective_bound
     else:
-        windows = not settings.deterministic and (
-            len(v.x) >= WINDOW_MIN_CHOICES or problem.horizon.days >= WINDOW_MIN_DAYS
-        )
+        windows = not settings.deterministic and windows_follow(problem, len(v.x))
         if start is not None and windows:
             # a long horizon: windows of every agent first (`wfm.roster.windows`), up to the
             # end, less the time to settle their roster in the whole model

@@ -63,6 +63,12 @@ TIGHT_DETERMINISTIC_TIME = 0.5  # pricing a window's answer with its shifts fixe
 TIGHT_SECONDS = 4.0
 
 
+def windows_follow(problem: RosterProblem, choices: int) -> bool:
+    """Whether windows improve the first roster (in the parallel mode) of a problem whose whole
+    model has `choices` shift choices: a large model, or a long horizon."""
+    return choices >= WINDOW_MIN_CHOICES or problem.horizon.days >= WINDOW_MIN_DAYS
+
+
 def window_starts(days: int) -> list[int]:
     """The first day of each window in one sweep: every WINDOW_STRIDE days, the last window
     ending on the horizon's last day."""
