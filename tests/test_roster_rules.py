@@ -461,16 +461,18 @@ def test_impossible_lock_is_an_input_error():
         build_roster_problem(config, team, {}, requirements(config, {}), horizon_of(config), [lock])
 
 
-def _two_queues(mode: str):
-    """Two voice queues with the same load in Erlangs: A has 4x the calls, each 4x shorter."""
+def _two_queues(mode: str, calls_b: float = 24.0, floor_b: int = 0):
+    """Two voice queues with the same load in Erlangs: A has 4x the calls, each 4x shorter
+    (unless `calls_b` says otherwise); B keeps `floor_b` agents while open."""
     from wfm.staffing import compute_requirements
 
+    b = {"kind": "voice", "aht_seconds": 600, "hours": "08:00-20:00", "shrinkage": 0}
     config = tiny_config(
         planning={"days": 1},
         objective={"coverage_cost": mode},
         channels={
             "a": {"kind": "voice", "aht_seconds": 150, "hours": "08:00-20:00", "shrinkage": 0},
-            "b": {"kind": "voice", "aht_seconds": 600, "hours": "08:00-20:00", "shrinkage": 0},
+            "b": {**b, "min_agents": floor_b},
         },
     )
     horizon = horizon_of(config)
@@ -483,7 +485,7 @@ def _two_queues(mode: str):
             "upper": 0.0,
             "aht_seconds": aht,
         }
-        for ch, calls, aht in (("a", 96.0, 150.0), ("b", 24.0, 600.0))
+        for ch, calls, aht in (("a", 96.0, 150.0), ("b", calls_b, 600.0))
         for ts in horizon.intervals()
     ]
     req = compute_requirements(pd.DataFrame(rows), config)
@@ -501,6 +503,20 @@ def test_service_aware_cost_is_convex_and_follows_the_calls():
     assert steps_a[0][0] > 2 * steps_b[0][0]
     headcount, _ = _two_queues("headcount")
     assert headcount.shortage_steps == {}
+
+
+def test_a_channels_minimum_heads_cost_a_deep_shortage_however_quiet():
+    # One call an hour on B: its single head costs little service; its floor of two does.
+    from wfm.roster.service_cost import FLOOR_TIER
+
+    quiet, _ = _two_queues("service", calls_b=1.0)
+    floored, _ = _two_queues("service", calls_b=1.0, floor_b=2)
+    weight = int(floored.under_weight[8, 1])
+    assert sum(n for _, n in quiet.shortage_steps[8, 1]) == 1
+    assert quiet.shortage_steps[8, 1][0][0] < FLOOR_TIER * weight
+    steps = floored.shortage_steps[8, 1]
+    assert sum(n for _, n in steps) == 2
+    assert all(cost >= FLOOR_TIER * weight for cost, _ in steps)
 
 
 def test_service_aware_coverage_sends_the_scarce_agent_to_the_busier_queue():

@@ -18,6 +18,7 @@ from wfm.staffing import (
     chat_requirements,
     compute_requirements,
     evaluate_backlog,
+    evaluate_staffing,
     service_level,
 )
 
@@ -347,3 +348,54 @@ def test_evaluate_coverage_uses_each_channels_queue_model() -> None:
         float(evaluate_erlang_a(14, 10.0, 180, 20, 60.0).expected_service_level),
         float(evaluate_erlang_a(12, 10.0, 360, 30, 60.0).expected_service_level),
     ]
+
+
+# --- min_agents ---------------------------------------------------------------------------------
+
+
+def _with_floor(floor: int) -> Config:
+    raw = _config().model_dump(mode="json")
+    for channel in raw["channels"].values():
+        channel["min_agents"] = floor
+    return Config.model_validate(raw)
+
+
+def _quiet_forecast() -> pd.DataFrame:
+    """One contact an hour on each channel around the clock, 200 calls at 09:00."""
+    frame = _forecast()
+    frame["contacts"] = np.where(
+        (frame.channel == "phone") & (frame.interval_start.dt.hour == 9), 200.0, 1.0
+    )
+    return frame
+
+
+def test_min_agents_holds_every_open_interval_and_reports_its_service() -> None:
+    quiet = _quiet_forecast()
+    plain = compute_requirements(quiet, _config())
+    floored = compute_requirements(quiet, _with_floor(2))
+    hour = floored.interval_start.dt.hour
+    open_hours = (hour >= 8) & (hour < 12)
+    busy = open_hours & (hour == 9) & (floored.channel == "phone")
+    # one contact an hour needs a single agent; the floor makes it two, only while open
+    assert plain[open_hours & ~busy & (plain.channel != "social")].agents_needed.eq(1).all()
+    assert floored[open_hours].agents_needed.ge(2).all()
+    assert floored[~open_hours].agents_needed.eq(0).all()
+    # the busy hour already needs more than the floor: untouched
+    assert floored[busy].agents_needed.item() == plain[busy].agents_needed.item() == 14
+    # staff from agents as everywhere: two agents at 30% shrinkage need three heads
+    phone_quiet = open_hours & (hour == 10) & (floored.channel == "phone")
+    assert floored[phone_quiet].staff_needed.item() == 3
+    # the service figures are those of the agents given, not of the one the model asked for
+    traffic = 1.0 * 180 / 3600
+    two = evaluate_staffing(2, traffic, 180, 20)
+    row = floored[phone_quiet].iloc[0]
+    assert row.expected_service_level == pytest.approx(float(two.expected_service_level))
+    assert row.expected_asa_seconds < plain[phone_quiet].expected_asa_seconds.item()
+    assert row.occupancy < plain[phone_quiet].occupancy.item()
+
+
+def test_min_agents_refuses_a_negative_floor() -> None:
+    raw = _config().model_dump(mode="json")
+    raw["channels"]["phone"]["min_agents"] = -1
+    with pytest.raises(ValueError, match="min_agents"):
+        Config.model_validate(raw)

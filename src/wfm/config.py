@@ -55,6 +55,12 @@ class ChannelConfig(Frozen):
     max_occupancy: float = Field(0.85, gt=0, le=1)
     shrinkage: float = Field(0.30, ge=0, lt=1, description="share of paid time not on contacts")
     concurrency: int = Field(1, ge=1, le=10, description="chats an agent holds at once")
+    min_agents: int = Field(
+        0,
+        ge=0,
+        description="agents on contacts whenever the channel is open, however quiet the "
+        "forecast (e.g. 2: nobody holds the hotline alone)",
+    )
     response_minutes: float | None = Field(
         None, gt=0, description="deferred channels: every item answered within this many minutes"
     )

@@ -15,10 +15,14 @@ import numpy as np
 import pandas as pd
 
 from wfm.config import ChannelKind, Config
-from wfm.staffing import evaluate_staffing, traffic_erlangs
+from wfm.staffing import evaluate_staffing, staff_from_agents, traffic_erlangs
 from wfm.staffing.evaluate import productive_agents
 
 Steps = list[tuple[int, int]]  # (cost per head in objective units, heads at that cost)
+# A head below a channel's `min_agents` costs at least this many times the interval's
+# under-coverage weight: the deepest multiplier of the headcount mode's shortage tiers
+# (`wfm.roster.rules.coverage.SHORTAGE_TIERS`).
+FLOOR_TIER = 4
 
 
 def service_shortage_steps(
@@ -35,7 +39,7 @@ def service_shortage_steps(
     leaves the most contacts outside the target. Deferred channels have no per-interval service
     level and keep the headcount steps.
     """
-    losses: list[tuple[int, int, np.ndarray]] = []
+    losses: list[tuple[int, int, np.ndarray, int]] = []
     interval_seconds = config.planning.interval_minutes * 60.0
     for c, name in enumerate(channels):
         channel = config.channels[name]
@@ -60,14 +64,21 @@ def service_shortage_steps(
             traffic = traffic_erlangs(np.full(len(staff), contacts), aht, interval_seconds)
             level = evaluate_staffing(agents, traffic, aht, channel.service.answer_seconds)
             lost = contacts * -np.diff(level.expected_service_level)  # k-th head's loss
-            losses.append((i, c, np.maximum.accumulate(np.maximum(lost, 0.0))))
-    mean_loss = np.mean(np.concatenate([loss for *_, loss in losses])) if losses else 0.0
+            floor = int(staff_from_agents(channel.min_agents, channel.shrinkage))
+            losses.append((i, c, np.maximum.accumulate(np.maximum(lost, 0.0)), floor))
+    mean_loss = np.mean(np.concatenate([loss for _, _, loss, _ in losses])) if losses else 0.0
     if mean_loss <= 0:
         return {}
-    return {
-        (i, c): _merge(np.maximum(1, np.rint(under_weight[i, c] * loss / mean_loss)).astype(int))
-        for i, c, loss in losses
-    }
+    steps: dict[tuple[int, int], Steps] = {}
+    for i, c, loss, floor in losses:
+        units = np.maximum(1, np.rint(under_weight[i, c] * loss / mean_loss)).astype(int)
+        if floor > 0:
+            # however quiet the interval, the planner wants the channel's minimum held
+            below = slice(max(0, len(units) - floor), None)
+            units[below] = np.maximum(units[below], FLOOR_TIER * under_weight[i, c])
+            units = np.maximum.accumulate(units)
+        steps[i, c] = _merge(units)
+    return steps
 
 
 def _merge(units: np.ndarray) -> Steps:

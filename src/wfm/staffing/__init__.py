@@ -151,6 +151,54 @@ def _channel_requirements(
     is_open: np.ndarray,
     interval_seconds: float,
 ) -> IntervalStaffing:
+    """One channel's intervals, in time order, staffed by the model of its kind, and never
+    below the channel's `min_agents` while it is open; the service figures are those of the
+    agents given."""
+    modelled = _modelled_requirements(channel, times, contacts, aht, is_open, interval_seconds)
+    floor = np.where(is_open, channel.min_agents, 0)
+    raised = modelled.agents_needed < floor
+    if not raised.any():
+        return modelled
+    agents = np.maximum(modelled.agents_needed, floor).astype(np.int64)
+    if channel.kind is ChannelKind.DEFERRED:
+        assert channel.response_minutes is not None  # ChannelConfig demands it
+        # the backlog carries over: more agents now serve later intervals' work sooner too
+        served = evaluate_deferred(
+            agents,
+            contacts,
+            aht,
+            is_open,
+            interval_seconds,
+            channel.response_minutes * 60.0,
+            channel.max_occupancy,
+            channel.service.target,
+        )
+        return IntervalStaffing(
+            agents, served.expected_service_level, served.expected_asa_seconds, served.occupancy
+        )
+    traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)
+    servers = agents * channel.concurrency if channel.kind is ChannelKind.CHAT else agents
+    answer = channel.service.answer_seconds
+    if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
+        served = evaluate_erlang_a(servers, traffic, aht, answer, channel.patience_seconds)
+    else:
+        served = evaluate_staffing(servers, traffic, aht, answer)
+    return IntervalStaffing(
+        agents,
+        np.where(raised, served.expected_service_level, modelled.expected_service_level),
+        np.where(raised, served.expected_asa_seconds, modelled.expected_asa_seconds),
+        np.where(raised, served.occupancy, modelled.occupancy),
+    )
+
+
+def _modelled_requirements(
+    channel: ChannelConfig,
+    times: pd.DatetimeIndex,
+    contacts: np.ndarray,
+    aht: np.ndarray,
+    is_open: np.ndarray,
+    interval_seconds: float,
+) -> IntervalStaffing:
     """One channel's intervals, in time order, staffed by the model of its kind."""
     if channel.kind is ChannelKind.DEFERRED:
         steps = np.asarray((times[1:] - times[:-1]).total_seconds())
