@@ -320,3 +320,42 @@ def test_beats_seasonal_naive_on_real_bank_calls() -> None:
     model_wape = np.abs(actual.to_numpy() - model).sum() / actual.sum()
     naive_wape = np.abs(actual.to_numpy() - naive).sum() / actual.sum()
     assert model_wape < naive_wape
+
+
+def test_hours_opened_on_one_date_take_the_nearest_hour_the_history_saw() -> None:
+    # History open 08-20 every day; the planning week opens until midnight on its Wednesday
+    # and closes on its Thursday.
+    rng = np.random.default_rng(4)
+    index = open_hours("2024-01-01", 12 * 7)
+    history = history_frame(index, rng.poisson(hourly_rate(index)))
+    channels = {
+        "phone": {
+            "kind": "voice",
+            "aht_seconds": 300,
+            "hours": HOURS,
+            "dated_hours": {"2024-03-27": "08:00-24:00", "2024-03-28": "closed"},
+        }
+    }
+    config = make_config(channels=channels)
+
+    frame = forecast(history, config, Horizon(dt.date(2024, 3, 25), 7, 60)).frame
+    by_time = frame.set_index("interval_start")[["contacts", "lower", "upper"]]
+    evening = by_time.loc["2024-03-27 19:00":"2024-03-27 23:00"].to_numpy()  # type: ignore[misc]
+    assert (evening[1:] == evening[0]).all()  # 20-23 carry 19:00's forecast and interval
+    assert evening[0, 0] > 0
+    # an ordinary day keeps its hours, the closed date has none
+    assert by_time.loc["2024-03-26 20:00", "contacts"] == 0
+    assert (by_time.loc["2024-03-28"].to_numpy() == 0).all()  # type: ignore[misc]
+
+
+def test_from_nearest_seen_time_takes_the_earlier_neighbour_on_a_tie() -> None:
+    from wfm.forecast import from_nearest_seen_time
+
+    starts = pd.date_range("2024-03-27 06:00", periods=6, freq="h")  # 06 .. 11
+    predicted = np.arange(6, dtype=float)[:, None] * np.ones(3)
+    seen = frozenset({7 * 60, 8 * 60, 10 * 60})  # 06, 09 and 11 never seen open
+    filled = from_nearest_seen_time(starts, np.ones(6, dtype=bool), seen, predicted)
+    assert filled[:, 0].tolist() == [1, 1, 2, 2, 4, 4]  # 09:00 is as near 08:00 as 10:00
+    # an interval not wanted (closed in the horizon) is left alone
+    wanted = np.array([True, True, True, False, True, True])
+    assert from_nearest_seen_time(starts, wanted, seen, predicted)[3, 0] == 3

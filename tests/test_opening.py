@@ -188,3 +188,48 @@ def test_hours_are_described_from_the_start_of_the_longest_run() -> None:
     )
     weekdays = {d: ["08:00-20:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
     assert describe_hours(weekdays) == "mon-fri 08:00-20:00, sat-sun closed"
+
+
+def test_dated_hours_replace_the_weekday_and_a_holiday_closure() -> None:
+    # Double-11 (a Wednesday) runs to midnight, New Year's Eve closes early, and New Year's Day,
+    # a public holiday the site closes on, opens in the morning all the same.
+    channel = ChannelConfig.model_validate(
+        {
+            "kind": "voice",
+            "aht_seconds": 300,
+            "hours": "08:00-21:00",
+            "dated_hours": {
+                "2026-11-11": "08:00-24:00",
+                "2026-12-31": ["08:00-12:00", "13:00-18:00"],
+                "2027-01-01": "09:00-12:00",
+                "2026-11-12": "closed",
+            },
+        }
+    )
+
+    def open_hours(day: str, closed: frozenset[dt.date] = frozenset()) -> list[int]:
+        index = pd.date_range(day, periods=24, freq="h")
+        mask = open_mask(channel, index, closed)
+        return [ts.hour for ts, on in zip(index, mask, strict=True) if on]
+
+    assert open_hours("2026-11-10") == list(range(8, 21))  # an ordinary Tuesday
+    assert open_hours("2026-11-11") == list(range(8, 24))
+    assert open_hours("2026-11-12") == []
+    assert open_hours("2026-12-31") == [8, 9, 10, 11, 13, 14, 15, 16, 17]
+    holiday = frozenset({dt.date(2027, 1, 1), dt.date(2027, 1, 2)})
+    assert open_hours("2027-01-01", holiday) == [9, 10, 11]
+    assert open_hours("2027-01-02", holiday) == []  # closed as a holiday, no dated hours
+    # at 15 minutes too: the dated windows cut the day at their own minutes
+    index = pd.date_range("2026-12-31 11:00", periods=12, freq="15min")
+    assert open_mask(channel, index).tolist() == [True] * 4 + [False] * 4 + [True] * 4
+
+
+def test_dated_hours_refuse_a_bad_window_naming_the_date() -> None:
+    with pytest.raises(ValueError, match="2026-11-11"):
+        ChannelConfig.model_validate(
+            {
+                "kind": "voice",
+                "aht_seconds": 300,
+                "dated_hours": {"2026-11-11": "21:00-08:00"},
+            }
+        )

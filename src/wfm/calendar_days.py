@@ -46,19 +46,32 @@ def open_mask(
     interval_starts: pd.DatetimeIndex,
     closed_dates: set[dt.date] | frozenset[dt.date] = frozenset(),
 ) -> np.ndarray:
-    """True for each interval whose start lies inside one of the channel's opening windows."""
-    windows = channel.windows()
+    """True for each interval whose start lies inside one of the channel's opening windows:
+    its weekday's, closed on `closed_dates`, and on a date of the channel's `dated_hours`
+    that date's windows instead of both."""
     minutes = np.asarray(interval_starts.hour * 60 + interval_starts.minute)
     weekdays = np.asarray(interval_starts.day_of_week)
     mask = np.zeros(len(interval_starts), dtype=bool)
-    for weekday, day_windows in windows.items():
-        on_day = weekdays == weekday
-        for start, end in day_windows:
-            mask |= on_day & (minutes >= start) & (minutes < end)
+    for weekday, day_windows in channel.windows().items():
+        mask |= (weekdays == weekday) & _inside(minutes, day_windows)
     if closed_dates:
         dates = np.asarray([ts.date() in closed_dates for ts in interval_starts], dtype=bool)
         mask &= ~dates
+    dated = channel.dated_windows()
+    if dated and len(interval_starts):
+        days = np.asarray(interval_starts.normalize().date)
+        for day, day_windows in dated.items():
+            on_day = days == day
+            mask[on_day] = _inside(minutes[on_day], day_windows)
     return mask
+
+
+def _inside(minutes: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
+    """Whether each minute of the day lies inside one of the windows."""
+    inside = np.zeros(len(minutes), dtype=bool)
+    for start, end in windows:
+        inside |= (minutes >= start) & (minutes < end)
+    return inside
 
 
 def closed_dates(config: Config, start: dt.date, end: dt.date) -> set[dt.date]:

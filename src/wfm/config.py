@@ -51,6 +51,12 @@ class ChannelConfig(Frozen):
         "weekday (mon..sun, 'default'); a day may have several windows or be 'closed'; "
         "'learn' reads them off the recent weeks of history (wfm.opening)",
     )
+    dated_hours: dict[dt.date, str | list[str]] = Field(
+        default_factory=dict,
+        description="opening hours on given dates, in place of their weekday's and over a "
+        "holiday closure: e.g. {2026-11-11: '08:00-24:00', 2026-12-31: '08:00-18:00', "
+        "2026-10-01: closed}",
+    )
     service: ServiceTarget = ServiceTarget()
     max_occupancy: float = Field(0.85, gt=0, le=1)
     shrinkage: float = Field(0.30, ge=0, lt=1, description="share of paid time not on contacts")
@@ -80,6 +86,18 @@ class ChannelConfig(Frozen):
             opening_hours(value)
         return value
 
+    @field_validator("dated_hours")
+    @classmethod
+    def _check_dated_hours(
+        cls, value: dict[dt.date, str | list[str]]
+    ) -> dict[dt.date, str | list[str]]:
+        for day, spec in value.items():
+            try:
+                opening_hours({"default": spec})
+            except ValueError as exc:
+                raise ValueError(f"{day}: {exc}") from None
+        return value
+
     @model_validator(mode="after")
     def _check_kind(self) -> ChannelConfig:
         if self.kind is ChannelKind.DEFERRED and self.response_minutes is None:
@@ -98,6 +116,10 @@ class ChannelConfig(Frozen):
 
     def windows(self) -> dict[int, list[tuple[int, int]]]:
         return opening_hours(self.hours)
+
+    def dated_windows(self) -> dict[dt.date, list[tuple[int, int]]]:
+        """The windows of each date in `dated_hours` (empty when closed that day)."""
+        return {day: opening_hours({"default": spec})[0] for day, spec in self.dated_hours.items()}
 
 
 LEARN_HOURS = "learn"  # `hours: learn`: wfm.opening.resolve_learned_hours fills them in

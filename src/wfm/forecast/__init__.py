@@ -451,6 +451,9 @@ def _on_planning_intervals(
             prediction["lower"] = np.minimum(lower, mean)
             prediction["upper"] = np.maximum(upper, mean)
         predicted[wanted] = prediction[["mean", "lower", "upper"]].to_numpy()
+        predicted = from_nearest_seen_time(
+            pd.DatetimeIndex(fine[::parts]), wanted, _times_of_day(channel.observed), predicted
+        )
     per_part = predicted / np.maximum(open_parts, 1)[:, None]
     values = np.repeat(per_part, parts, axis=0) * channel.horizon_open[:, None]
     return pd.DataFrame(
@@ -461,6 +464,35 @@ def _on_planning_intervals(
             "upper": values[:, 2],
         }
     )
+
+
+def _times_of_day(observed: pd.Series) -> frozenset[int]:
+    """Minutes after midnight of the intervals the history saw open."""
+    stamps = pd.DatetimeIndex(observed.index)
+    return frozenset((stamps.hour * 60 + stamps.minute).unique().tolist())
+
+
+def from_nearest_seen_time(
+    starts: pd.DatetimeIndex, wanted: np.ndarray, seen: frozenset[int], predicted: np.ndarray
+) -> np.ndarray:
+    """Rows of `predicted` (one per interval of `starts`) at a time of day the history never saw
+    open — hours opened on a date only (`dated_hours`), such as Double-11 until midnight —
+    take the prediction of the same day's nearest interval at a time it did see (the earlier
+    one on a tie). The models have no evidence there: the calendar terms alone would put the
+    channel's average hour there, more than its evening tail."""
+    minutes = np.asarray(starts.hour * 60 + starts.minute)
+    known = wanted & np.isin(minutes, list(seen))
+    unseen = np.flatnonzero(wanted & ~known)
+    if not unseen.size or not known.any():
+        return predicted
+    days = np.asarray(starts.normalize())
+    filled = predicted.copy()
+    for row in unseen:
+        same_day = np.flatnonzero(known & (days == days[row]))
+        if same_day.size:
+            nearest = same_day[np.argmin(np.abs(minutes[same_day] - minutes[row]))]
+            filled[row] = predicted[nearest]
+    return filled
 
 
 def _handle_time(
