@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from ortools.sat.python import cp_model
@@ -461,12 +463,12 @@ def test_impossible_lock_is_an_input_error():
         build_roster_problem(config, team, {}, requirements(config, {}), horizon_of(config), [lock])
 
 
-def _two_queues(mode: str, calls_b: float = 24.0, floor_b: int = 0):
+def _two_queues(mode: str, calls_b: float = 24.0, floor_b: int = 0, **b_extra: Any):
     """Two voice queues with the same load in Erlangs: A has 4x the calls, each 4x shorter
     (unless `calls_b` says otherwise); B keeps `floor_b` agents while open."""
     from wfm.staffing import compute_requirements
 
-    b = {"kind": "voice", "aht_seconds": 600, "hours": "08:00-20:00", "shrinkage": 0}
+    b = {"kind": "voice", "aht_seconds": 600, "hours": "08:00-20:00", "shrinkage": 0, **b_extra}
     config = tiny_config(
         planning={"days": 1},
         objective={"coverage_cost": mode},
@@ -503,6 +505,33 @@ def test_service_aware_cost_is_convex_and_follows_the_calls():
     assert steps_a[0][0] > 2 * steps_b[0][0]
     headcount, _ = _two_queues("headcount")
     assert headcount.shortage_steps == {}
+
+
+def test_service_aware_cost_of_impatient_callers_follows_erlang_a():
+    # B's callers hang up after 60 s on average: its requirement and its missing heads' cost
+    # both come from Erlang A. A keeps Erlang C.
+    from wfm.staffing import evaluate_erlang_a, evaluate_staffing
+
+    problem, _ = _two_queues("service", queue_model="erlang_a", patience_seconds=60)
+
+    def losses(calls: float, aht: float, need: int, patience: float | None) -> np.ndarray:
+        agents = np.arange(need, -1, -1)
+        traffic = np.full(len(agents), calls * aht / 3600)
+        level = (
+            evaluate_staffing(agents, traffic, aht, 20)
+            if patience is None
+            else evaluate_erlang_a(agents, traffic, aht, 20, patience)
+        ).expected_service_level
+        return np.maximum.accumulate(np.maximum(calls * -np.diff(level), 0.0))
+
+    def heads(c: int) -> int:
+        return sum(n for _, n in problem.shortage_steps[8, c])
+
+    a, b = losses(96.0, 150.0, heads(0), None), losses(24.0, 600.0, heads(1), 60.0)
+    ratio = problem.shortage_steps[8, 1][0][0] / problem.shortage_steps[8, 0][0][0]
+    assert ratio == pytest.approx(b[0] / a[0], rel=0.02)
+    as_erlang_c = losses(24.0, 600.0, heads(1), None)
+    assert abs(as_erlang_c[0] / a[0] - ratio) > 0.1 * ratio  # Erlang C would price B otherwise
 
 
 def test_a_channels_minimum_heads_cost_a_deep_shortage_however_quiet():

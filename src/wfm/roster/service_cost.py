@@ -1,12 +1,13 @@
 """What a missing head costs in service, per interval and channel, as a convex step function.
 
 The k-th head missing from an interval costs the contacts that fall outside the service
-target because of it: contacts × (SL with one head more − SL with it gone), from the same Erlang
-formulas that set the requirement. Service level is concave in agents above the load, so these
-marginal losses grow as more heads go missing and the penalty is convex: CP-SAT fills the
-cheapest steps first with no ordering constraints, which makes the linearisation exact. Where
-rounding (shrinkage) or overload (SL already 0) breaks convexity, the running maximum restores it
-— a slight overstatement of deep shortfalls, never an understatement.
+target because of it: contacts × (SL with one head more − SL with it gone), from the same
+formulas that set the requirement (Erlang C, or Erlang A where the channel's callers hang up).
+Service level is concave in agents above the load, so these marginal losses grow as more heads
+go missing and the penalty is convex: CP-SAT fills the cheapest steps first with no ordering
+constraints, which makes the linearisation exact. Where rounding (shrinkage) or overload (SL
+already 0) breaks convexity, the running maximum restores it — a slight overstatement of deep
+shortfalls, never an understatement.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from wfm.config import ChannelKind, Config
-from wfm.staffing import evaluate_staffing, staff_from_agents, traffic_erlangs
+from wfm.staffing import (
+    evaluate_erlang_a,
+    evaluate_staffing,
+    staff_from_agents,
+    traffic_erlangs,
+)
 from wfm.staffing.evaluate import productive_agents
 
 Steps = list[tuple[int, int]]  # (cost per head in objective units, heads at that cost)
@@ -62,7 +68,12 @@ def service_shortage_steps(
             agents = productive_agents(staff, channel.shrinkage) * channel.concurrency
             aht = given_aht if np.isfinite(given_aht) else channel.aht_seconds
             traffic = traffic_erlangs(np.full(len(staff), contacts), aht, interval_seconds)
-            level = evaluate_staffing(agents, traffic, aht, channel.service.answer_seconds)
+            answer = channel.service.answer_seconds
+            if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
+                # the service the requirement was set by: callers who hang up are not answered
+                level = evaluate_erlang_a(agents, traffic, aht, answer, channel.patience_seconds)
+            else:
+                level = evaluate_staffing(agents, traffic, aht, answer)
             lost = contacts * -np.diff(level.expected_service_level)  # k-th head's loss
             floor = int(staff_from_agents(channel.min_agents, channel.shrinkage))
             losses.append((i, c, np.maximum.accumulate(np.maximum(lost, 0.0)), floor))
