@@ -233,3 +233,50 @@ def test_dated_hours_refuse_a_bad_window_naming_the_date() -> None:
                 "dated_hours": {"2026-11-11": "21:00-08:00"},
             }
         )
+
+
+def test_open_hours_no_shift_can_be_worked_are_named() -> None:
+    from wfm.domain import Horizon
+    from wfm.opening import unreached_open_hours
+
+    # One 8-hour shift at 08:00 on weekdays; a night shift 22:00 on Fridays runs past midnight.
+    night = {**SHIFT, "name": "n", "earliest_start": "22:00", "latest_start": "22:00"}
+    config = Config.model_validate(
+        {
+            "site": {"country": None},
+            "channels": {
+                "phone": {
+                    "kind": "voice",
+                    "aht_seconds": 300,
+                    "hours": "08:00-16:00",
+                    "dated_hours": {"2024-01-10": "08:00-18:30"},
+                },
+                "chat": {  # closed at weekends: every hour it is open has a shift
+                    "kind": "voice",
+                    "aht_seconds": 300,
+                    "hours": {"default": "08:00-16:00", "sat": "closed", "sun": "closed"},
+                },
+                "late": {"kind": "voice", "aht_seconds": 300, "hours": "00:00-06:00"},
+            },
+            "shifts": [
+                {**SHIFT, "days": ["mon", "tue", "wed", "thu", "fri"]},
+                {**night, "days": ["fri"]},
+            ],
+        }
+    )
+    week = Horizon(dt.date(2024, 1, 8), 7, 30)  # Monday 8 Jan
+    notices = unreached_open_hours(config, week)
+    assert len(notices) == 2
+    phone, late = notices
+    # Wednesday's late opening, and the weekend, which no shift may be worked on
+    assert phone.startswith(
+        "channel phone is open 2024-01-10 16:00-18:30, 2024-01-13 08:00-16:00, "
+        "2024-01-14 08:00-16:00, but no shift"
+    )
+    # the Friday night shift reaches Saturday 00:00-06:00; every other night is missed
+    assert "2024-01-13" not in late
+    assert late.startswith("channel late is open 2024-01-08 00:00-06:00, 2024-01-09 00:00-06:00")
+    assert late.endswith(
+        "and 2 more, but no shift template can be worked then: the roster "
+        "leaves those hours uncovered"
+    )

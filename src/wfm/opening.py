@@ -18,7 +18,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from wfm.calendar_days import closed_dates, open_mask
 from wfm.config import LEARN_HOURS, ChannelConfig, Config
+from wfm.domain import Horizon
 from wfm.errors import Problem, WfmInputError
 from wfm.forecast.features import history_step_minutes
 from wfm.timeutil import WEEKDAYS, format_clock
@@ -26,7 +28,14 @@ from wfm.timeutil import WEEKDAYS, format_clock
 MINUTES_PER_DAY = 24 * 60
 LEARN_WEEKS = 8  # two months: recent enough to follow a seasonal change of hours, enough votes
 
-__all__ = ["LEARN_WEEKS", "describe_hours", "learn_opening_hours", "resolve_learned_hours"]
+__all__ = [
+    "LEARN_WEEKS",
+    "describe_hours",
+    "learn_opening_hours",
+    "resolve_learned_hours",
+    "unreached_open_hours",
+]
+SHOWN_SPANS = 4  # spans named per channel in a notice; the rest are counted
 
 
 def learn_opening_hours(
@@ -185,3 +194,49 @@ def _no_rows(channel: str, source: str) -> Problem:
         message=f"channel '{channel}' has 'hours: learn' but no history rows to learn them "
         "from — add its history or state its hours (e.g. '08:00-20:00')",
     )
+
+
+def unreached_open_hours(config: Config, horizon: Horizon) -> list[str]:
+    """A notice per channel open at times no shift template can be worked (its days and
+    allowed starts, over midnight too): the roster cannot cover those hours, however many
+    agents there are. Typical after `dated_hours` open a promotion night past the last shift."""
+    stamps = horizon.intervals()
+    step = horizon.interval_minutes
+    offset = np.arange(len(stamps)) * step  # minutes from the horizon's first midnight
+    reached = np.zeros(len(stamps), dtype=bool)
+    for template in config.shifts:
+        weekdays = template.weekdays()
+        for day in range(horizon.days):
+            if (horizon.start.weekday() + day) % 7 not in weekdays:
+                continue
+            for start in template.start_minutes():
+                first = day * MINUTES_PER_DAY + start
+                reached |= (offset < first + template.length_minutes) & (offset + step > first)
+    closed = closed_dates(config, horizon.start, horizon.end)
+    notices = []
+    for name, channel in config.channels.items():
+        missed = open_mask(channel, stamps, closed) & ~reached
+        if not missed.any():
+            continue
+        spans = _spans(stamps, missed, step)
+        more = f" and {len(spans) - SHOWN_SPANS} more" if len(spans) > SHOWN_SPANS else ""
+        notices.append(
+            f"channel {name} is open {', '.join(spans[:SHOWN_SPANS])}{more}, but no shift "
+            "template can be worked then: the roster leaves those hours uncovered"
+        )
+    return notices
+
+
+def _spans(stamps: pd.DatetimeIndex, flagged: np.ndarray, step: int) -> list[str]:
+    """Runs of flagged intervals within a day, as 'YYYY-MM-DD HH:MM-HH:MM'."""
+    spans: list[str] = []
+    rows = np.flatnonzero(flagged).tolist()
+    begin = rows[0]
+    for here, after in zip(rows, [*rows[1:], -1], strict=True):
+        if after == here + 1 and stamps[after].date() == stamps[here].date():
+            continue
+        first = stamps[begin]
+        end = stamps[here].hour * 60 + stamps[here].minute + step
+        spans.append(f"{first:%Y-%m-%d} {first:%H:%M}-{format_clock(end)}")
+        begin = after
+    return spans

@@ -28,7 +28,7 @@ from wfm.io.calls import is_call_file, load_call_history
 from wfm.io.config_file import load_config, project_root
 from wfm.io.preferences import load_preferences
 from wfm.io.yamlpos import load_yaml, problems_from_validation
-from wfm.opening import resolve_learned_hours
+from wfm.opening import resolve_learned_hours, unreached_open_hours
 from wfm.timeutil import parse_clock
 
 __all__ = [
@@ -352,6 +352,7 @@ def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
         )
     config, learned = resolve_learned_hours(config, history, source=str(history_path))
     notices.extend(learned)
+    notices.extend(unreached_open_hours(config, horizon))
     preferences: dict[str, AgentPreferences] = {}
     if config.preferences:
         preferences, pref_notices = load_preferences(
