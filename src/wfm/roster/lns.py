@@ -313,6 +313,16 @@ def solve_step(
     return solver.solve(sv.model), solver
 
 
+def portfolio_solver(workers: int, seed: int, seconds: float) -> cp_model.CpSolver:
+    """CP-SAT's portfolio of `workers` for a neighbourhood of every agent (a window of days,
+    a rolled step), stopped by the wall clock after `seconds`."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = seconds
+    return solver
+
+
 def _reprice(
     problem: RosterProblem,
     best: Incumbent,

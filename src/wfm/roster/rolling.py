@@ -32,7 +32,7 @@ from wfm.config import Contract, SolverConfig
 from wfm.domain import Horizon
 from wfm.roster.construct import RETRY_BRANCHING, _retried
 from wfm.roster.incumbent import Incumbent, chosen_shifts
-from wfm.roster.lns import Progress, merge, neighbourhood, solve_step
+from wfm.roster.lns import Progress, merge, neighbourhood, portfolio_solver, solve_step
 from wfm.roster.model import build_model, default_rules
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.rules.sequence import (
@@ -273,10 +273,7 @@ def _solve_days(
         day = sub.options[o].day
         if day <= reach.get(a, -1):
             sv.model.add_hint(var, hint[a].get(day) == o)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = seconds
+    solver = portfolio_solver(workers, seed, seconds)
     solver.parameters.max_presolve_iterations = PRESOLVE_PASSES
     status = solver.solve(sv.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

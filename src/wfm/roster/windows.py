@@ -42,7 +42,14 @@ from ortools.sat.python import cp_model
 
 from wfm.config import SolverConfig
 from wfm.roster.incumbent import Incumbent, read_incumbent, tightened
-from wfm.roster.lns import Progress, interval_shortfall, merge, neighbourhood, settle
+from wfm.roster.lns import (
+    Progress,
+    interval_shortfall,
+    merge,
+    neighbourhood,
+    portfolio_solver,
+    settle,
+)
 from wfm.roster.model import RosterVars, build_model
 from wfm.roster.problem import OBJECTIVE_UNIT, RosterProblem
 from wfm.roster.rules.sequence import weekend_limit, weekends
@@ -115,10 +122,7 @@ def sweep_windows(
             out_of_time = seconds < 1
             if out_of_time:
                 break
-            solver = cp_model.CpSolver()
-            solver.parameters.num_workers = workers
-            solver.parameters.random_seed = settings.seed + solved
-            solver.parameters.max_time_in_seconds = seconds
+            solver = portfolio_solver(workers, settings.seed + solved, seconds)
             status = solver.solve(sv.model)
             solved += 1
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
