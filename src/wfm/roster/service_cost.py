@@ -16,13 +16,8 @@ import numpy as np
 import pandas as pd
 
 from wfm.config import ChannelKind, Config
-from wfm.staffing import (
-    evaluate_erlang_a,
-    evaluate_staffing,
-    staff_from_agents,
-    traffic_erlangs,
-)
-from wfm.staffing.evaluate import productive_agents
+from wfm.staffing import staff_from_agents, traffic_erlangs
+from wfm.staffing.evaluate import productive_agents, queue_service
 
 Steps = list[tuple[int, int]]  # (cost per head in objective units, heads at that cost)
 # A head below a channel's `min_agents` costs at least this many times the interval's
@@ -68,12 +63,7 @@ def service_shortage_steps(
             agents = productive_agents(staff, channel.shrinkage) * channel.concurrency
             aht = given_aht if np.isfinite(given_aht) else channel.aht_seconds
             traffic = traffic_erlangs(np.full(len(staff), contacts), aht, interval_seconds)
-            answer = channel.service.answer_seconds
-            if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
-                # the service the requirement was set by: callers who hang up are not answered
-                level = evaluate_erlang_a(agents, traffic, aht, answer, channel.patience_seconds)
-            else:
-                level = evaluate_staffing(agents, traffic, aht, answer)
+            level = queue_service(channel, agents, traffic, aht)  # as the requirement was set
             lost = contacts * -np.diff(level.expected_service_level)  # k-th head's loss
             floor = int(staff_from_agents(channel.min_agents, channel.shrinkage))
             losses.append((i, c, np.maximum.accumulate(np.maximum(lost, 0.0)), floor))

@@ -45,7 +45,7 @@ from wfm.staffing.erlang_a import (
     erlang_a_requirements,
     evaluate_erlang_a,
 )
-from wfm.staffing.evaluate import evaluate_coverage
+from wfm.staffing.evaluate import evaluate_coverage, queue_service
 
 __all__ = [
     "ErlangAMetrics",
@@ -178,11 +178,7 @@ def _channel_requirements(
         )
     traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)
     servers = agents * channel.concurrency if channel.kind is ChannelKind.CHAT else agents
-    answer = channel.service.answer_seconds
-    if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
-        served = evaluate_erlang_a(servers, traffic, aht, answer, channel.patience_seconds)
-    else:
-        served = evaluate_staffing(servers, traffic, aht, answer)
+    served = queue_service(channel, servers, traffic, aht)
     return IntervalStaffing(
         agents,
         np.where(raised, served.expected_service_level, modelled.expected_service_level),

@@ -6,19 +6,31 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from wfm.calendar_days import closed_dates, open_mask
-from wfm.config import ChannelKind, Config
+from wfm.config import ChannelConfig, ChannelKind, Config
 from wfm.domain import RosterResult
 from wfm.staffing.deferred import evaluate_deferred
-from wfm.staffing.erlang import evaluate_staffing, traffic_erlangs
+from wfm.staffing.erlang import IntervalStaffing, evaluate_staffing, traffic_erlangs
 from wfm.staffing.erlang_a import evaluate_erlang_a
 
 
 def productive_agents(scheduled: np.ndarray, shrinkage: float) -> np.ndarray:
     """Heads on the roster -> agents on contacts; rounded down, the cautious reading."""
     return np.floor(scheduled * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+
+
+def queue_service(
+    channel: ChannelConfig, servers: npt.ArrayLike, traffic: npt.ArrayLike, aht: npt.ArrayLike
+) -> IntervalStaffing:
+    """SL, ASA and occupancy that `servers` (agents, times the chats each holds) give a voice or
+    chat channel: Erlang A where its callers hang up (`queue_model`), else Erlang C."""
+    answer = channel.service.answer_seconds
+    if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
+        return evaluate_erlang_a(servers, traffic, aht, answer, channel.patience_seconds)
+    return evaluate_staffing(servers, traffic, aht, answer)
 
 
 def evaluate_coverage(
@@ -61,12 +73,7 @@ def evaluate_coverage(
             levels[rows] = by_time.reindex(part.interval_start.to_numpy()).to_numpy()
             continue
         traffic = traffic_erlangs(contacts, aht, interval_seconds)
-        answer = channel.service.answer_seconds
         servers = agents * channel.concurrency if channel.kind is ChannelKind.CHAT else agents
-        if channel.queue_model == "erlang_a" and channel.patience_seconds is not None:
-            result = evaluate_erlang_a(servers, traffic, aht, answer, channel.patience_seconds)
-        else:
-            result = evaluate_staffing(servers, traffic, aht, answer)
-        levels[rows] = result.expected_service_level
+        levels[rows] = queue_service(channel, servers, traffic, aht).expected_service_level
     coverage["expected_service_level"] = levels
     return dataclasses.replace(roster, coverage=coverage)
