@@ -276,3 +276,18 @@ def test_the_default_week_starts_on_the_sites_first_weekday() -> None:
     assert planning_horizon(sunday, history).start == dt.date(2026, 11, 22)
     history = pd.DataFrame({"interval_start": pd.to_datetime(["2026-11-22 10:00"])})  # Sunday
     assert planning_horizon(sunday, history).start == dt.date(2026, 11, 29)
+
+
+def test_a_channel_no_agent_is_skilled_for_is_named(tmp_path: Path) -> None:
+    config_path = write_project(tmp_path)
+    assert not [n for n in load_inputs(config_path).notices if "no agent has the skill" in n]
+    agents_path = tmp_path / "data" / "agents.yaml"
+    team = yaml.safe_load(agents_path.read_text("utf-8"))
+    for agent in team:
+        agent["skills"] = [s for s in agent["skills"] if s != "email"]
+    agents_path.write_text(yaml.safe_dump(team, allow_unicode=True), "utf-8")
+    named = [n for n in load_inputs(config_path).notices if "no agent has the skill" in n]
+    assert named == [
+        "data/agents.yaml: no agent has the skill for channel email, which is open: the roster "
+        "leaves all its hours uncovered"
+    ]

@@ -38,6 +38,7 @@ __all__ = [
     "load_inputs",
     "load_locks",
     "load_preferences",
+    "unskilled_channels",
 ]
 
 HISTORY_COLUMNS = ("timestamp", "channel", "contacts")
@@ -219,6 +220,18 @@ def history_notices(history: pd.DataFrame, horizon: Horizon, name: str) -> list[
     return notices
 
 
+def unskilled_channels(config: Config, agents: Sequence[Agent], name: str) -> list[str]:
+    """A notice per channel with opening hours that no agent has the skill for: the roster
+    leaves every one of its hours uncovered."""
+    skilled = {skill for agent in agents for skill in agent.skills}
+    return [
+        f"{name}: no agent has the skill for channel {channel}, which is open: the roster "
+        "leaves all its hours uncovered"
+        for channel, settings in config.channels.items()
+        if channel not in skilled and (settings.dated_hours or any(settings.windows().values()))
+    ]
+
+
 def load_agents(path: Path, config: Config) -> tuple[Agent, ...]:
     """Agents from YAML (a list, or `agents:` holding one) or CSV (skills joined by ';')."""
     if path.suffix.lower() == ".csv":
@@ -353,6 +366,7 @@ def load_inputs(config_path: Path, config: Config | None = None) -> Inputs:
     config, learned = resolve_learned_hours(config, history, source=str(history_path))
     notices.extend(learned)
     notices.extend(unreached_open_hours(config, horizon))
+    notices.extend(unskilled_channels(config, agents, str(config.agents)))
     preferences: dict[str, AgentPreferences] = {}
     if config.preferences:
         preferences, pref_notices = load_preferences(
