@@ -13,6 +13,7 @@ weekday has no windows (`[]`). No file I/O here.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -218,7 +219,7 @@ def unreached_open_hours(config: Config, horizon: Horizon) -> list[str]:
         missed = open_mask(channel, stamps, closed) & ~reached
         if not missed.any():
             continue
-        spans = _spans(stamps, missed, step)
+        spans = _spans(horizon, missed)
         more = f" and {len(spans) - SHOWN_SPANS} more" if len(spans) > SHOWN_SPANS else ""
         notices.append(
             f"channel {name} is open {', '.join(spans[:SHOWN_SPANS])}{more}, but no shift "
@@ -227,16 +228,11 @@ def unreached_open_hours(config: Config, horizon: Horizon) -> list[str]:
     return notices
 
 
-def _spans(stamps: pd.DatetimeIndex, flagged: np.ndarray, step: int) -> list[str]:
-    """Runs of flagged intervals within a day, as 'YYYY-MM-DD HH:MM-HH:MM'."""
-    spans: list[str] = []
-    rows = np.flatnonzero(flagged).tolist()
-    begin = rows[0]
-    for here, after in zip(rows, [*rows[1:], -1], strict=True):
-        if after == here + 1 and stamps[after].date() == stamps[here].date():
-            continue
-        first = stamps[begin]
-        end = stamps[here].hour * 60 + stamps[here].minute + step
-        spans.append(f"{first:%Y-%m-%d} {first:%H:%M}-{format_clock(end)}")
-        begin = after
-    return spans
+def _spans(horizon: Horizon, flagged: np.ndarray) -> list[str]:
+    """Runs of flagged intervals within each day of the horizon, as 'YYYY-MM-DD HH:MM-HH:MM'."""
+    per_day = flagged.reshape(horizon.days, horizon.intervals_per_day)
+    return [
+        f"{horizon.start + dt.timedelta(days=day)} {window}"
+        for day, slots in enumerate(per_day)
+        for window in _windows(slots, horizon.interval_minutes)
+    ]
