@@ -45,7 +45,7 @@ from wfm.staffing.erlang_a import (
     erlang_a_requirements,
     evaluate_erlang_a,
 )
-from wfm.staffing.evaluate import evaluate_coverage, queue_service
+from wfm.staffing.evaluate import backlog_goal, evaluate_coverage, queue_service
 
 __all__ = [
     "ErlangAMetrics",
@@ -154,29 +154,23 @@ def _channel_requirements(
     """One channel's intervals, in time order, staffed by the model of its kind, and never
     below the channel's `min_agents` while it is open; the service figures are those of the
     agents given."""
-    modelled = _modelled_requirements(channel, times, contacts, aht, is_open, interval_seconds)
+    traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)
+    modelled = _modelled_requirements(
+        channel, times, contacts, traffic, aht, is_open, interval_seconds
+    )
     floor = np.where(is_open, channel.min_agents, 0)
     raised = modelled.agents_needed < floor
     if not raised.any():
         return modelled
     agents = np.maximum(modelled.agents_needed, floor).astype(np.int64)
     if channel.kind is ChannelKind.DEFERRED:
-        assert channel.response_minutes is not None  # ChannelConfig demands it
         # the backlog carries over: more agents now serve later intervals' work sooner too
         served = evaluate_deferred(
-            agents,
-            contacts,
-            aht,
-            is_open,
-            interval_seconds,
-            channel.response_minutes * 60.0,
-            channel.max_occupancy,
-            channel.service.target,
+            agents, contacts, aht, is_open, interval_seconds, *backlog_goal(channel)
         )
         return IntervalStaffing(
             agents, served.expected_service_level, served.expected_asa_seconds, served.occupancy
         )
-    traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)
     servers = agents * channel.concurrency if channel.kind is ChannelKind.CHAT else agents
     served = queue_service(channel, servers, traffic, aht)
     return IntervalStaffing(
@@ -191,11 +185,13 @@ def _modelled_requirements(
     channel: ChannelConfig,
     times: pd.DatetimeIndex,
     contacts: np.ndarray,
+    traffic: np.ndarray,
     aht: np.ndarray,
     is_open: np.ndarray,
     interval_seconds: float,
 ) -> IntervalStaffing:
-    """One channel's intervals, in time order, staffed by the model of its kind."""
+    """One channel's intervals, in time order, staffed by the model of its kind (`traffic`:
+    the Erlangs of its open intervals; a deferred channel works from `contacts`)."""
     if channel.kind is ChannelKind.DEFERRED:
         steps = np.asarray((times[1:] - times[:-1]).total_seconds())
         if np.any(steps != interval_seconds):
@@ -203,19 +199,10 @@ def _modelled_requirements(
                 "a deferred channel's forecast needs every interval of the horizon, "
                 f"{interval_seconds / 60:g} minutes apart, once"
             )
-        if channel.response_minutes is None:  # ChannelConfig refuses this; keeps mypy sure
-            raise ValueError("a deferred channel needs response_minutes")
         return deferred_requirements(
-            contacts,
-            aht,
-            is_open,
-            interval_seconds,
-            channel.response_minutes * 60.0,
-            channel.max_occupancy,
-            channel.service.target,
+            contacts, aht, is_open, interval_seconds, *backlog_goal(channel)
         )
 
-    traffic = traffic_erlangs(np.where(is_open, contacts, 0.0), aht, interval_seconds)
     service = channel.service
     patience = channel.patience_seconds if channel.queue_model == "erlang_a" else None
     if channel.kind is ChannelKind.CHAT:

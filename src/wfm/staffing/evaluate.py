@@ -33,6 +33,14 @@ def queue_service(
     return evaluate_staffing(servers, traffic, aht, answer)
 
 
+def backlog_goal(channel: ChannelConfig) -> tuple[float, float, float | None]:
+    """A deferred channel's goal as the backlog model takes it: the response time in seconds,
+    the occupancy cap and the service-level target (None: the backlog model alone)."""
+    if channel.response_minutes is None:  # ChannelConfig refuses this; keeps mypy sure
+        raise ValueError("a deferred channel needs response_minutes")
+    return channel.response_minutes * 60.0, channel.max_occupancy, channel.service.target
+
+
 def evaluate_coverage(
     roster: RosterResult, requirements: pd.DataFrame, config: Config
 ) -> RosterResult:
@@ -54,7 +62,6 @@ def evaluate_coverage(
         aht = demand.aht_seconds.fillna(channel.aht_seconds).to_numpy(dtype=float)
         agents = productive_agents(part.scheduled.to_numpy(dtype=float), channel.shrinkage)
         if channel.kind is ChannelKind.DEFERRED:
-            assert channel.response_minutes is not None
             # The backlog model needs the channel's whole, evenly spaced timeline.
             full = requirements[requirements.channel == name].sort_values("interval_start")
             heads = pd.Series(agents, index=part.interval_start.to_numpy())
@@ -65,9 +72,7 @@ def evaluate_coverage(
                 full.aht_seconds.fillna(channel.aht_seconds).to_numpy(dtype=float),
                 open_mask(channel, pd.DatetimeIndex(full.interval_start), closed),
                 interval_seconds,
-                channel.response_minutes * 60.0,
-                channel.max_occupancy,
-                channel.service.target,
+                *backlog_goal(channel),
             )
             by_time = pd.Series(result.expected_service_level, index=full.interval_start.to_numpy())
             levels[rows] = by_time.reindex(part.interval_start.to_numpy()).to_numpy()
